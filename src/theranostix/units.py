@@ -467,13 +467,15 @@ def elapsed_s(start: datetime, end: datetime) -> float:
     """Seconds from ``start`` to ``end`` (negative when ``end`` is earlier).
 
     Both must be timezone-aware; differences across daylight-saving changes and
-    time zones are exact.
+    time zones are exact. (Python subtracts two datetimes that share a tzinfo
+    object in wall-clock time, which is wrong across a daylight-saving change;
+    both are converted to UTC first.)
 
     >>> from datetime import timezone, timedelta
-    >>> a = datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc)
+    >>> a = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
     >>> elapsed_s(a, a + timedelta(hours=2))
     7200.0
     """
     ensure_aware(start, "start time")
     ensure_aware(end, "end time")
-    return (end - start).total_seconds()
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()

@@ -274,9 +274,7 @@ def decay_command(
     )
     if chain:
         if duration_s < 0:
-            fail(
-                "--chain follows progeny forward in time only: the elapsed time must be >= 0"
-            )
+            fail("--chain follows progeny forward in time only: the elapsed time must be >= 0")
         payload["chain_activities_bq"] = chain_decay({nuc.name: activity_bq}, duration_s)
     if plot is not None:
         from theranostix.nuclides.plots import plot_decay
