@@ -57,7 +57,7 @@ def main() -> None:
         for name in list_nuclides():
             nuclide_summary(name, chain=True)
 
-    Nuclide("F-18").half_life_s  # warm the data caches once
+    _ = Nuclide("F-18").half_life_s  # warm the data caches once
     grid = np.linspace(0, 30 * 86400, 100_000)
 
     rows: list[tuple[str, list[float], float | None]] = [

@@ -1,5 +1,5 @@
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -37,9 +37,9 @@ def test_decay_between_aware_datetimes_across_midnight_and_zones() -> None:
     expected = 400e6 * math.exp(-math.log(2) * 7200 / Nuclide("F-18").half_life_s)
     assert decay_between(400e6, "F-18", calibration, injection) == pytest.approx(expected)
     # The same instant written in UTC gives the same answer.
-    assert decay_between(
-        400e6, "F-18", calibration, injection.astimezone(timezone.utc)
-    ) == pytest.approx(expected)
+    assert decay_between(400e6, "F-18", calibration, injection.astimezone(UTC)) == pytest.approx(
+        expected
+    )
 
 
 def test_decay_correct_is_the_inverse() -> None:

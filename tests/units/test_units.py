@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -143,6 +143,6 @@ def test_elapsed_across_daylight_saving_change() -> None:
 
 
 def test_elapsed_refuses_naive() -> None:
-    aware = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    aware = datetime(2026, 1, 1, tzinfo=UTC)
     with pytest.raises(NaiveDatetimeError):
         elapsed_s(aware, datetime(2026, 1, 2))
