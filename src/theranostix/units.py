@@ -40,7 +40,7 @@ import difflib
 import enum
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import overload
 
 import numpy as np
@@ -67,6 +67,7 @@ __all__ = [
     "parse_datetime",
     "parse_duration",
     "parse_quantity",
+    "shift",
     "to_si",
     "valid_units",
 ]
@@ -479,3 +480,18 @@ def elapsed_s(start: datetime, end: datetime) -> float:
     ensure_aware(start, "start time")
     ensure_aware(end, "end time")
     return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
+
+
+def shift(when: datetime, seconds: float) -> datetime:
+    """``when`` moved by ``seconds`` of elapsed time, kept in the time zone of ``when``.
+
+    Python adds a timedelta to an aware datetime on the wall clock; this adds it
+    in UTC, so a 2 h shift across a daylight-saving change is 2 h of decay.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> t = datetime(2026, 10, 25, 1, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    >>> shift(t, 7200).isoformat()  # clocks go back at 03:00 CEST
+    '2026-10-25T02:30:00+01:00'
+    """
+    ensure_aware(when, "datetime")
+    return (when.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(when.tzinfo)

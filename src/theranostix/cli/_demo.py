@@ -2,6 +2,94 @@
 
 from __future__ import annotations
 
+import typer
 
-def demo() -> None:
+from theranostix.cli._common import JSON_OPTION_HELP, console, emit_json
+
+
+def demo(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
     """Theranostic pairs and a day of Ga-68 generator elutions (built-in demo data)."""
+    from rich.table import Table
+
+    from theranostix.demo import demo_report
+    from theranostix.units import format_activity, format_duration
+
+    report = demo_report()
+    if as_json:
+        emit_json(report)
+        return
+    out = console()
+    pairs = Table(title="Theranostic pairs: imaging and therapy (ICRP-107, per decay)")
+    for name, justify in (
+        ("pair", "left"),
+        ("role", "left"),
+        ("nuclide", "left"),
+        ("half-life", "right"),
+        ("β+ per decay", "right"),
+        ("β− mean (keV)", "right"),
+        ("electrons (keV)", "right"),
+        ("photons (keV)", "right"),
+        ("Γ20 µGy·m²/(MBq·h)", "right"),
+    ):
+        pairs.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in report["theranostic_pairs"]:
+        pairs.add_row(
+            row["pair"] if row["role"] == "imaging" else "",
+            row["role"],
+            row["nuclide"],
+            format_duration(row["half_life_s"], digits=4),
+            f"{row['positron_yield']:.3f}" if row["positron_yield"] else "-",
+            f"{row['beta_minus_mev'] * 1e3:.1f}" if row["beta_minus_mev"] else "-",
+            f"{row['electron_mev'] * 1e3:.1f}",
+            f"{row['photon_mev'] * 1e3:.1f}",
+            f"{row['air_kerma_ugy_m2_per_mbq_h']:.4f}",
+            end_section=row["role"] == "therapy",
+        )
+    out.print(pairs)
+
+    day = report["ga68_day"]
+    gen = day["generator"]
+    out.print(
+        f"\n[bold]{day['product']} day {day['date']}[/bold]: Ge-68/Ga-68 generator, "
+        f"{format_activity(gen['calibration_activity_bq'])} Ge-68 at {gen['calibrated'][:10]}, "
+        f"{format_activity(gen['ge68_activity_bq_at_first_injection'])} today; "
+        f"elution efficiency {gen['elution_efficiency']:.0%}; labelling yield "
+        f"{day['labelling']['yield']:.0%} in {format_duration(day['labelling']['duration_s'])}; "
+        f"{day['protocol']['activity_per_mass_bq_per_kg'] / 1e6:g} MBq/kg "
+        f"({format_activity(day['protocol']['minimum_bq'])}-{format_activity(day['protocol']['maximum_bq'])})"
+    )
+    plan = Table(title=f"Elution plan: {day['elutions']} elutions for {day['served']} patients")
+    for name in (
+        "elution",
+        "Ga-68 on column",
+        "eluate",
+        "release",
+        "product",
+        "patient",
+        "injection",
+        "dose",
+        "left after",
+    ):
+        plan.add_column(
+            name, justify="left" if name in {"elution", "release", "patient"} else "right"
+        )
+    for batch in day["batches"]:
+        for i, dose in enumerate(batch["doses"]):
+            first = i == 0
+            plan.add_row(
+                f"#{batch['number']} {batch['elution_at'][11:16]}" if first else "",
+                format_activity(batch["available_ga68_bq"]) if first else "",
+                format_activity(batch["eluate_bq"]) if first else "",
+                batch["release_at"][11:16] if first else "",
+                format_activity(batch["product_bq"]) if first else "",
+                f"{dose['patient']} ({dose['weight_kg']:g} kg)",
+                dose["injection"][11:16],
+                format_activity(dose["activity_bq"]),
+                format_activity(dose["remaining_after_bq"]),
+                end_section=i == len(batch["doses"]) - 1,
+            )
+    out.print(plan)
+    if day["unserved"]:
+        out.print(f"[red]not served: {', '.join(day['unserved'])}[/red]")
+    else:
+        out.print("every patient of the day is served.")
