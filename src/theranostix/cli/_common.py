@@ -17,20 +17,32 @@ import typer
 JSON_OPTION_HELP = "Print one JSON object on stdout instead of a table."
 
 
-def _jsonable(value: Any) -> Any:
-    """Convert NumPy scalars/arrays, enums and datetimes to JSON types."""
+def to_plain(value: Any) -> Any:
+    """Library results to JSON types, recursively.
+
+    Dataclasses become dicts, nuclides their names, enums their values,
+    datetimes ISO 8601 strings, NumPy scalars and arrays numbers and lists,
+    non-finite floats ``null`` / ``"Infinity"``.
+    """
+    import dataclasses
     import enum
 
+    from theranostix.nuclides import Nuclide
+
+    if isinstance(value, Nuclide):
+        return value.name
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(_jsonable(k)): _jsonable(v) for k, v in value.items()}
+        return {str(to_plain(k)): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [to_plain(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
         return value.isoformat()
     if hasattr(value, "tolist"):  # NumPy scalar or array
-        return _jsonable(value.tolist())
+        return to_plain(value.tolist())
     if isinstance(value, float) and not math.isfinite(value):
         return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     return value
@@ -38,7 +50,7 @@ def _jsonable(value: Any) -> Any:
 
 def emit_json(payload: dict[str, Any]) -> None:
     """Write ``payload`` as one JSON object on stdout."""
-    sys.stdout.write(json.dumps(_jsonable(payload), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(to_plain(payload), indent=2, ensure_ascii=False) + "\n")
 
 
 def fail(message: str) -> NoReturn:
@@ -48,10 +60,10 @@ def fail(message: str) -> NoReturn:
 
 
 def console() -> Any:
-    """A rich console on stdout (imported lazily)."""
+    """A rich console on stdout (imported lazily); 120 columns when not a terminal."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
 
 def parse_when(text: str, name: str, tz: str | None) -> datetime:

@@ -18,7 +18,14 @@ from typing import Annotated, Any
 
 import typer
 
-from theranostix.cli._common import JSON_OPTION_HELP, TZ_OPTION_HELP, console, emit_json, fail
+from theranostix.cli._common import (
+    JSON_OPTION_HELP,
+    TZ_OPTION_HELP,
+    console,
+    emit_json,
+    fail,
+    to_plain,
+)
 
 cyclotron_app = typer.Typer(
     help="Cyclotron production: EOB activity, product activity, beam time.",
@@ -144,19 +151,6 @@ def _elution_time(text: str, day: str | None, tz: str | None) -> datetime:
             f"cannot read --date {day!r} / --elute {text!r}: expected YYYY-MM-DD and HH:MM"
         ) from None
     return datetime.combine(on, at, tzinfo=get_timezone(tz))
-
-
-def _plain(value: Any) -> Any:
-    """Dataclasses to dicts (nuclides to their names), recursively, for JSON."""
-    from theranostix.nuclides import Nuclide
-
-    if isinstance(value, Nuclide):
-        return value.name
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _fmt_a(activity_bq: float | None) -> str:
@@ -372,7 +366,7 @@ def product_command(
             eob=None if eob is None else _when(eob, "--eob", tz),
             delivery=None if delivery is None else _when(delivery, "--delivery", tz),
         )
-        payload = _plain(result)
+        payload = to_plain(result)
     if as_json:
         emit_json(payload)
         return
@@ -460,7 +454,7 @@ def plan_command(
             delivery=None if delivery is None else _when(delivery, "--delivery", tz),
             transport_duration_s=_duration(transport, "--transport"),
         )
-        payload = _plain(plan)
+        payload = to_plain(plan)
         payload["saturation_fraction"] = plan.saturation_fraction
     if as_json:
         emit_json(payload)
@@ -592,7 +586,7 @@ def _generator(
 
 
 def _model_dict(gen: Any) -> dict[str, Any]:
-    out: dict[str, Any] = _plain(gen.model)
+    out: dict[str, Any] = to_plain(gen.model)
     out.update(
         parent=gen.parent.name,
         daughter=gen.daughter.name,
@@ -647,9 +641,9 @@ def status_command(
         )
         when = _now(tz) if at is None else _when(at, "--at", tz)
         status = generator_status(gen, when)
-        payload: dict[str, Any] = _plain(status)
+        payload: dict[str, Any] = to_plain(status)
         payload["generator"] = _model_dict(gen)
-        payload["history"] = [_plain(e) for e in elution_history(gen) if e.at < when]
+        payload["history"] = [to_plain(e) for e in elution_history(gen) if e.at < when]
     if as_json:
         emit_json(payload)
         return
@@ -724,7 +718,7 @@ def next_command(
         )
         earliest = _now(tz) if after is None else _when(after, "--after", tz)
         timing = next_elution(gen, _activity(needed, "--needed"), earliest=earliest)
-        payload: dict[str, Any] = _plain(timing)
+        payload: dict[str, Any] = to_plain(timing)
         payload["time_of_maximum_after_complete_elution_s"] = time_of_maximum_daughter_activity(
             gen.parent, gen.daughter
         )
@@ -800,7 +794,7 @@ def day_command(
         results = simulate_elutions(gen, times)
         payload: dict[str, Any] = {
             "generator": _model_dict(gen),
-            "elutions": [_plain(e) for e in results],
+            "elutions": [to_plain(e) for e in results],
             "total_eluate_bq": sum(e.eluate_activity_bq for e in results),
         }
     if as_json:
@@ -875,7 +869,7 @@ def label_command(
             after_s=None if after is None else _duration(after, "--after"),
             later=None if at is None else _when(at, "--at", tz),
         )
-        payload = _plain(result)
+        payload = to_plain(result)
     if as_json:
         emit_json(payload)
         return
