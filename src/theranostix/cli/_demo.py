@@ -29,7 +29,7 @@ def demo(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -
         ("β− mean (keV)", "right"),
         ("electrons (keV)", "right"),
         ("photons (keV)", "right"),
-        ("Γ20 µGy·m²/(MBq·h)", "right"),
+        ("Γ20 µGy·m²/MBq/h", "right"),
     ):
         pairs.add_column(name, justify=justify)  # type: ignore[arg-type]
     for row in report["theranostic_pairs"]:
