@@ -121,6 +121,24 @@ def test_decay_plot(tmp_path) -> None:
         ),
         (["decay", "F-18", "-a", "4 MBq"], "--elapsed"),
         (["decay", "F-18", "-a", "4 MBq", "-t", "1 h", "--from", "2026-11-23T08:00Z"], "not both"),
+        # Click's own usage errors are one line too.
+        (["decay"], "Missing argument 'name'"),
+        (["decay", "F-18", "-a", "1 GBq", "-t", "1 h", "--bogus"], "No such option: --bogus"),
+        (
+            [
+                "cyclotron",
+                "eob",
+                "--nuclide",
+                "F-18",
+                "--current",
+                "abc",
+                "--saturation-yield",
+                "8 GBq",
+                "--duration",
+                "2 h",
+            ],
+            "Invalid value for '--current'",
+        ),
     ],
 )
 def test_user_errors_exit_2_with_one_line(args: list[str], message: str) -> None:
@@ -135,6 +153,18 @@ def test_user_errors_exit_2_with_one_line(args: list[str], message: str) -> None
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert message in lines[0]
+
+
+def test_help_and_version_exit_0() -> None:
+    for args in (["--help"], ["nuclide"], ["--version"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", "from theranostix.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert "Usage" in proc.stdout or "theranostix 0.1.0" in proc.stdout
 
 
 def test_cli_import_is_light() -> None:

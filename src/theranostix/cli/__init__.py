@@ -9,6 +9,7 @@ stderr and exit with code 2, never a traceback.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -47,15 +48,41 @@ def _root(
     """theranostix: radionuclides, production, radiopharmacy and dosimetry for theranostics."""
 
 
+def _click_exceptions() -> Any:
+    """The exception module of the Click that typer runs on (vendored since typer 0.24)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # older typer runs on the click package
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
 def main() -> None:
-    """Entry point of the ``thx`` console script."""
+    """Entry point of the ``thx`` console script.
+
+    Every user error, including Click's usage errors (a missing option, a value
+    that is not a number), is printed as one line on stderr with exit code 2.
+    """
     from theranostix.errors import ThxError
 
+    click = _click_exceptions()
     try:
-        app()
-    except ThxError as exc:
+        code = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        if exc.ctx is not None:
+            typer.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except click.UsageError as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        sys.stderr.write(f"error: {exc.format_message()}{where}\n")
+        sys.exit(2)
+    except click.ClickException as exc:
+        sys.stderr.write(f"error: {exc.format_message()}\n")
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(1)
+    except (ThxError, ValueError) as exc:  # library validation of user input
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(2)
-    except ValueError as exc:  # invalid argument values caught by library validation
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
