@@ -1,18 +1,6 @@
-"""Shared fixtures: paths to ../shared and helpers."""
+"""Shared test configuration.
 
-from __future__ import annotations
-
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The ../shared reference material; tests needing it skip clearly when absent."""
-    if not SHARED.is_dir():
-        pytest.skip(f"../shared not found at {SHARED}: reference material unavailable")
-    return SHARED
+Tests that read the reference material of ``../shared`` (IBSI phantoms, SUV
+reference objects) arrive with the imaging issues; they will skip with a clear
+reason when ``../shared`` is absent.
+"""
