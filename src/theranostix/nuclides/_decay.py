@@ -9,7 +9,7 @@ References
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,14 @@ def _scalar_or_array(value: npt.NDArray[np.float64]) -> Any:
     return float(value) if value.ndim == 0 else value
 
 
+@overload
+def decay_factor(nuclide: Nuclide | str, elapsed_s: float) -> float: ...
+@overload
+def decay_factor(
+    nuclide: Nuclide | str, elapsed_s: npt.NDArray[Any]
+) -> npt.NDArray[np.float64]: ...
+@overload
+def decay_factor(nuclide: Nuclide | str, elapsed_s: npt.ArrayLike) -> Any: ...
 def decay_factor(nuclide: Nuclide | str, elapsed_s: npt.ArrayLike) -> Any:
     """Fraction exp(−λt) remaining after ``elapsed_s`` seconds (negative: before).
 
@@ -53,6 +61,10 @@ def decay_factor(nuclide: Nuclide | str, elapsed_s: npt.ArrayLike) -> Any:
     return _scalar_or_array(np.exp(-lam * t))
 
 
+@overload
+def decay(activity_bq: float, nuclide: Nuclide | str, elapsed_s: float) -> float: ...
+@overload
+def decay(activity_bq: npt.ArrayLike, nuclide: Nuclide | str, elapsed_s: npt.ArrayLike) -> Any: ...
 def decay(activity_bq: npt.ArrayLike, nuclide: Nuclide | str, elapsed_s: npt.ArrayLike) -> Any:
     """Activity after ``elapsed_s`` seconds, A(t) = A0·exp(−λt) [1]_.
 

@@ -468,9 +468,3 @@ def _decay_record(name: str) -> _DecayRecord:
         )
     )
     return _DecayRecord(float(nuc.half_life("s")), branches)
-
-
-def is_stable(name: str) -> bool:
-    """Whether ``name`` (canonical) is stable in the decay data (e.g. a chain's end)."""
-    rd = _data.radioactivedecay()
-    return bool(math.isinf(rd.Nuclide(name).half_life("s")))

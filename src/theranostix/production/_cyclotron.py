@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from theranostix.errors import ThxError, UnreachableActivityError
-from theranostix.nuclides import Nuclide
+from theranostix.nuclides import Nuclide, decay_factor
 from theranostix.production._process import YieldConvention, activity_after_process
-from theranostix.production._validate import aware, fraction, non_negative, positive
-from theranostix.units import elapsed_s, format_activity, format_duration, shift
+from theranostix.production._validate import fraction, non_negative, positive
+from theranostix.units import elapsed_s, ensure_aware, format_activity, format_duration, shift
 
 __all__ = [
     "IrradiationPlan",
@@ -41,13 +41,6 @@ __all__ = [
     "product_activity",
     "saturation_yield_from_thick_target_yield",
 ]
-
-
-def _radioactive(nuclide: Nuclide | str) -> Nuclide:
-    nuc = Nuclide(nuclide)
-    if not math.isfinite(nuc.half_life_s) or nuc.decay_constant_per_s <= 0:
-        raise ThxError(f"nuclide {nuc.name} is not radioactive; a production route needs one")
-    return nuc
 
 
 def eob_activity(
@@ -86,7 +79,7 @@ def eob_activity(
     ...              duration_s=109.77 * 60) / 1e9
     40.0
     """
-    nuc = _radioactive(nuclide)
+    nuc = Nuclide(nuclide)
     y_sat = positive(saturation_yield_bq_per_ua, "saturation_yield_bq_per_ua", "Bq/µA")
     current = positive(beam_current_ua, "beam_current_ua", "µA")
     t_irr = non_negative(duration_s, "duration_s", "s")
@@ -126,7 +119,7 @@ def saturation_yield_from_thick_target_yield(
     >>> round(saturation_yield_from_thick_target_yield("F-18", 3.3e9) / 1e9, 3)
     10.464
     """
-    nuc = _radioactive(nuclide)
+    nuc = Nuclide(nuclide)
     y_t = positive(yield_bq_per_uah, "yield_bq_per_uah", "Bq/(µA·h)")
     run_s = positive(run_duration_s, "run_duration_s", "s")
     return y_t * (run_s / 3600.0) / -math.expm1(-nuc.decay_constant_per_s * run_s)
@@ -156,7 +149,7 @@ def irradiation_duration_for(
     ...                                beam_current_ua=10) / 60, 2)
     109.77
     """
-    nuc = _radioactive(nuclide)
+    nuc = Nuclide(nuclide)
     needed = positive(eob_activity_bq, "eob_activity_bq", "Bq")
     y_sat = positive(saturation_yield_bq_per_ua, "saturation_yield_bq_per_ua", "Bq/µA")
     current = positive(beam_current_ua, "beam_current_ua", "µA")
@@ -223,7 +216,7 @@ class ProductActivity:
         """Product activity at an aware datetime at or after the end of synthesis."""
         if self.end_of_synthesis is None:
             raise ThxError("activity_at needs the product times: give eob to product_activity")
-        seconds = elapsed_s(self.end_of_synthesis, aware(when, "when"))
+        seconds = elapsed_s(self.end_of_synthesis, ensure_aware(when, "when"))
         if seconds < 0:
             raise ThxError(
                 f"when {when.isoformat()} is before the end of synthesis "
@@ -286,7 +279,7 @@ def product_activity(
     >>> p.end_of_synthesis_activity_bq / 1e9
     30.0
     """
-    nuc = _radioactive(nuclide)
+    nuc = Nuclide(nuclide)
     positive(eob_activity_bq, "eob_activity_bq", "Bq")
     fraction(synthesis_yield, "synthesis_yield")
     synthesis_s = non_negative(synthesis_duration_s, "synthesis_duration_s", "s")
@@ -299,12 +292,11 @@ def product_activity(
         duration_s=synthesis_s,
         convention=convention,
     )
-    lam = nuc.decay_constant_per_s
-    release_bq = eos_bq * math.exp(-lam * qc_s)
+    release_bq = eos_bq * decay_factor(nuc, qc_s)
     if eob is not None:
-        aware(eob, "eob")
+        ensure_aware(eob, "eob")
     if delivery is not None:
-        aware(delivery, "delivery")
+        ensure_aware(delivery, "delivery")
         if transport_duration_s is not None:
             raise ThxError("give either transport_duration_s or delivery, not both")
         if eob is None:
@@ -330,7 +322,7 @@ def product_activity(
         eob_activity_bq=float(eob_activity_bq),
         end_of_synthesis_activity_bq=eos_bq,
         release_activity_bq=release_bq,
-        delivery_activity_bq=release_bq * math.exp(-lam * transport_s),
+        delivery_activity_bq=release_bq * decay_factor(nuc, transport_s),
         synthesis_yield=float(synthesis_yield),
         yield_convention=convention,
         synthesis_duration_s=synthesis_s,
@@ -405,7 +397,7 @@ class ProductionRoute:
         name: str = "",
     ) -> None:
         values = {
-            "nuclide": _radioactive(nuclide),
+            "nuclide": Nuclide(nuclide),
             "saturation_yield_bq_per_ua": positive(
                 saturation_yield_bq_per_ua, "saturation_yield_bq_per_ua", "Bq/µA"
             ),
@@ -475,7 +467,7 @@ class ProductionRoute:
             convention=self.yield_convention,
         )
         later_s = eob_to_delivery_s - self.synthesis_duration_s
-        return after_synthesis * math.exp(-self.nuclide.decay_constant_per_s * later_s)
+        return after_synthesis * decay_factor(self.nuclide, later_s)
 
 
 @dataclass(frozen=True)
@@ -597,7 +589,7 @@ def plan_irradiation(
         )
     eob = beam_start = None
     if delivery is not None:
-        aware(delivery, "delivery")
+        ensure_aware(delivery, "delivery")
         eob = shift(delivery, -eob_to_delivery_s)
         beam_start = shift(eob, -beam_s)
     product = product_activity(

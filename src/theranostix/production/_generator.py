@@ -41,14 +41,13 @@ import numpy as np
 import numpy.typing as npt
 
 from theranostix.errors import ThxError, UnreachableActivityError
-from theranostix.nuclides import Nuclide
+from theranostix.nuclides import Nuclide, decay_factor
 from theranostix.production._validate import (
-    aware,
     fraction,
     positive,
     positive_int_or_none,
 )
-from theranostix.units import elapsed_s, format_activity, shift
+from theranostix.units import elapsed_s, ensure_aware, format_activity, shift
 
 __all__ = [
     "PH_EUR_GE68_LIMIT",
@@ -265,7 +264,7 @@ class Elution:
     efficiency: float | None = None
 
     def __post_init__(self) -> None:
-        aware(self.at, "elution time")
+        ensure_aware(self.at, "elution time")
         if self.measured_activity_bq is not None:
             positive(self.measured_activity_bq, "measured_activity_bq", "Bq")
             if self.efficiency is not None:
@@ -332,9 +331,9 @@ class Generator:
             "calibration_activity_bq": positive(
                 calibration_activity_bq, "calibration_activity_bq", "Bq"
             ),
-            "calibrated": aware(calibrated, "calibrated"),
+            "calibrated": ensure_aware(calibrated, "calibrated"),
             "elutions": tuple(history),
-            "first_use": None if first_use is None else aware(first_use, "first_use"),
+            "first_use": None if first_use is None else ensure_aware(first_use, "first_use"),
         }
         for key, value in values.items():
             object.__setattr__(self, key, value)
@@ -378,8 +377,8 @@ class Generator:
 
     def parent_activity_bq(self, at: datetime) -> float:
         """Parent activity (Bq) at an aware datetime (A = A_cal·exp(−λp·t))."""
-        seconds = elapsed_s(self.calibrated, aware(at, "at"))
-        return self.calibration_activity_bq * math.exp(-self.parent.decay_constant_per_s * seconds)
+        seconds = elapsed_s(self.calibrated, ensure_aware(at, "at"))
+        return self.calibration_activity_bq * decay_factor(self.parent, seconds)
 
     def expires_at(self, at: datetime | None = None) -> datetime | None:
         """End of the shelf life, or None without a shelf life (or not yet in use)."""
@@ -767,7 +766,7 @@ def generator_status(
     >>> s.elution_count, s.expired
     (1, False)
     """
-    at = aware(at, "at")
+    at = ensure_aware(at, "at")
     eff = (
         generator.model.elution_efficiency
         if efficiency is None
@@ -944,7 +943,7 @@ def next_elution(
     )
     column, _ = _replay(generator, None, inclusive=True)
     if earliest is not None:
-        aware(earliest, "earliest")
+        ensure_aware(earliest, "earliest")
     if column.anchor is None:
         start = generator.calibrated if earliest is None else earliest
     else:
@@ -1053,7 +1052,7 @@ def simulate_elutions(
     results: list[ElutionResult] = []
     previous = column.anchor
     for when in times:
-        aware(when, "elution time")
+        ensure_aware(when, "elution time")
         if previous is not None and when <= previous:
             raise ThxError(
                 f"planned elution {when.isoformat()} is not after the previous elution "

@@ -12,15 +12,14 @@ References
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from theranostix.errors import ThxError
-from theranostix.nuclides import Nuclide
+from theranostix.nuclides import Nuclide, decay_factor
 from theranostix.production._process import YieldConvention, activity_after_process
-from theranostix.production._validate import aware, fraction, non_negative, positive
-from theranostix.units import elapsed_s, shift
+from theranostix.production._validate import fraction, non_negative, positive
+from theranostix.units import elapsed_s, ensure_aware, shift
 
 __all__ = ["LabellingResult", "label_product"]
 
@@ -130,10 +129,10 @@ def label_product(
         raise ThxError("give either after_s or later, not both")
     end = None
     if start is not None:
-        end = shift(aware(start, "start"), duration)
+        end = shift(ensure_aware(start, "start"), duration)
     later_s: float | None = None
     if later is not None:
-        aware(later, "later")
+        ensure_aware(later, "later")
         if end is None:
             raise ThxError("later needs the labelling start datetime start")
         later_s = elapsed_s(end, later)
@@ -145,9 +144,7 @@ def label_product(
         later_s = non_negative(after_s, "after_s", "s")
         if end is not None:
             later = shift(end, later_s)
-    later_bq = (
-        None if later_s is None else product_bq * math.exp(-nuc.decay_constant_per_s * later_s)
-    )
+    later_bq = None if later_s is None else product_bq * decay_factor(nuc, later_s)
     return LabellingResult(
         nuclide=nuc,
         eluate_activity_bq=float(eluate_activity_bq),

@@ -17,10 +17,9 @@ References
 from __future__ import annotations
 
 import enum
-import math
 
 from theranostix.errors import ThxError
-from theranostix.nuclides import Nuclide
+from theranostix.nuclides import Nuclide, decay_factor
 from theranostix.production._validate import fraction, non_negative, positive
 
 __all__ = ["YieldConvention", "activity_after_process"]
@@ -118,7 +117,7 @@ def activity_after_process(
     yld = fraction(yield_fraction, "yield_fraction")
     duration = non_negative(duration_s, "duration_s", "s")
     nuc = Nuclide(nuclide)
-    surviving = math.exp(-nuc.decay_constant_per_s * duration)
+    surviving = decay_factor(nuc, duration)
     if YieldConvention.parse(convention) is YieldConvention.DECAY_CORRECTED:
         return start_bq * yld * surviving
     if yld > surviving * (1 + 1e-12):

@@ -6,12 +6,10 @@ Every message names the parameter, the value found and what is allowed.
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from theranostix.errors import ThxError
-from theranostix.units import ensure_aware
 
-__all__ = ["aware", "fraction", "non_negative", "positive", "positive_int_or_none"]
+__all__ = ["fraction", "non_negative", "positive", "positive_int_or_none"]
 
 
 def _number(value: float, name: str) -> float:
@@ -58,8 +56,3 @@ def positive_int_or_none(value: int | None, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ThxError(f"{name} must be a whole number >= 1 or None, got {value!r}")
     return value
-
-
-def aware(value: datetime, name: str) -> datetime:
-    """Return ``value`` if it is a timezone-aware datetime (see :func:`ensure_aware`)."""
-    return ensure_aware(value, name)
