@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("errors", "nuclides", "production", "units")
+_SUBPACKAGES = ("errors", "imaging", "nuclides", "phantoms", "production", "units")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

@@ -8,6 +8,10 @@ reported by the ``thx`` command line as one line with exit code 2.
 from __future__ import annotations
 
 __all__ = [
+    "DicomReadError",
+    "DicomTagError",
+    "InconsistentTagError",
+    "MissingTagError",
     "NaiveDatetimeError",
     "ThxError",
     "UnitError",
@@ -48,3 +52,59 @@ class NaiveDatetimeError(ThxError):
 
 class UnreachableActivityError(ThxError):
     """A requested activity cannot be produced or delivered with the given inputs."""
+
+
+class DicomReadError(ThxError):
+    """A file or folder cannot be read as the image data expected; names the path.
+
+    Attributes
+    ----------
+    path : str
+        The file or folder at fault.
+    """
+
+    def __init__(self, path: object, message: str) -> None:
+        self.path = str(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class DicomTagError(ThxError):
+    """A DICOM attribute needed for a computation is missing or unusable.
+
+    Attributes
+    ----------
+    keyword : str
+        DICOM keyword, e.g. ``"PatientWeight"``.
+    tag : str
+        Tag as ``"(gggg,eeee)"``.
+    found : object
+        The value found (``None`` when the attribute is absent or empty).
+    allow : str or None
+        The ``--allow`` key that overrides this value, when there is one.
+    """
+
+    def __init__(
+        self,
+        keyword: str,
+        tag: str,
+        message: str,
+        *,
+        found: object = None,
+        allow: str | None = None,
+        source: object = None,
+    ) -> None:
+        self.keyword = keyword
+        self.tag = tag
+        self.found = found
+        self.allow = allow
+        where = f" in {source}" if source is not None else ""
+        hint = f"; override with --allow {allow}=VALUE" if allow else ""
+        super().__init__(f"{keyword} {tag}{where}: {message}{hint}")
+
+
+class MissingTagError(DicomTagError):
+    """A required DICOM attribute is absent or empty."""
+
+
+class InconsistentTagError(DicomTagError):
+    """A DICOM attribute holds a value that is invalid or contradicts another."""

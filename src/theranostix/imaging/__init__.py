@@ -1,0 +1,100 @@
+"""Quantitative imaging: volumes, DICOM/NIfTI/NRRD readers and writers, masks, SUV, SPECT.
+
+The public names are listed in ``__all__`` and imported lazily, so that
+``import theranostix.imaging`` does not load pydicom, highdicom or SimpleITK
+until a reader or writer is used.
+
+Coordinates are LPS millimetres and arrays are indexed ``[k, j, i]``; see
+:mod:`theranostix.imaging._volume` for the convention, documented once.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> private module that defines it
+_EXPORTS: dict[str, str] = {
+    # types (_volume)
+    "DecayCorrection": "_volume",
+    "Geometry": "_volume",
+    "GeometryMismatchError": "_volume",
+    "ImageUnit": "_volume",
+    "Mask": "_volume",
+    "Modality": "_volume",
+    "PatientInfo": "_volume",
+    "Radiopharmaceutical": "_volume",
+    "Sex": "_volume",
+    "Timing": "_volume",
+    "Volume": "_volume",
+    # DICOM reading (_dicom_read)
+    "SeriesInfo": "_dicom_read",
+    "find_series": "_dicom_read",
+    "read_dicom_series": "_dicom_read",
+    "read_image": "_dicom_read",
+    # SimpleITK bridge, NIfTI / NRRD (_sitk)
+    "from_sitk": "_sitk",
+    "read_itk_image": "_sitk",
+    "to_sitk": "_sitk",
+    "write_nifti": "_sitk",
+    # resampling (_resample)
+    "Interpolation": "_resample",
+    "resample_mask": "_resample",
+    "resample_volume": "_resample",
+    # masks: RTSTRUCT, SEG, NIfTI (_rtstruct, _seg, _masks)
+    "rasterize_rtstruct": "_rtstruct",
+    "rtstruct_roi_names": "_rtstruct",
+    "read_seg": "_seg",
+    "load_mask": "_masks",
+    # DICOM writing (_dicom_write)
+    "write_dicom_series": "_dicom_write",
+    "write_rtstruct": "_dicom_write",
+    "write_seg": "_dicom_write",
+    # SUV (_suv)
+    "SuvNormalization": "_suv",
+    "SuvResult": "_suv",
+    "body_surface_area_dubois_m2": "_suv",
+    "ideal_body_weight_kg": "_suv",
+    "lean_body_mass_james_kg": "_suv",
+    "lean_body_mass_janmahasatian_kg": "_suv",
+    "suv_factors": "_suv",
+    "to_suv": "_suv",
+    # region statistics (_stats)
+    "RoiStatistics": "_stats",
+    "local_intensity_peak": "_stats",
+    "roi_statistics": "_stats",
+    # quantitative SPECT (_spect)
+    "SpectCalibration": "_spect",
+    "order_time_points": "_spect",
+    "quantify_spect": "_spect",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from theranostix.imaging._volume import (
+        DecayCorrection,
+        Geometry,
+        GeometryMismatchError,
+        ImageUnit,
+        Mask,
+        Modality,
+        PatientInfo,
+        Radiopharmaceutical,
+        Sex,
+        Timing,
+        Volume,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'theranostix.imaging' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"theranostix.imaging.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
