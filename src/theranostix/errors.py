@@ -9,14 +9,31 @@ from __future__ import annotations
 
 __all__ = [
     "DicomReadError",
+    "DicomReadWarning",
     "DicomTagError",
+    "InconsistentDoseError",
+    "InconsistentHalfLifeError",
     "InconsistentTagError",
+    "InconsistentTimingError",
+    "InconsistentWeightError",
+    "InjectionAfterScanError",
+    "MissingBodySizeError",
+    "MissingDecayCorrectionError",
+    "MissingDoseError",
+    "MissingHalfLifeError",
+    "MissingInjectionTimeError",
+    "MissingReferenceTimeError",
+    "MissingScaleFactorError",
     "MissingTagError",
+    "MissingUnitsError",
+    "MissingWeightError",
     "NaiveDatetimeError",
+    "NonZeroInterceptError",
     "ThxError",
     "UnitError",
     "UnknownNuclideError",
     "UnreachableActivityError",
+    "UnsupportedUnitsError",
 ]
 
 
@@ -108,3 +125,73 @@ class MissingTagError(DicomTagError):
 
 class InconsistentTagError(DicomTagError):
     """A DICOM attribute holds a value that is invalid or contradicts another."""
+
+
+class DicomReadWarning(UserWarning):
+    """A file was skipped or a value reinterpreted while reading; the message names it."""
+
+
+# One type per item that an SUV computation can find missing or inconsistent, so
+# that callers (and tests) can tell them apart. Each names its DICOM tag.
+class MissingWeightError(MissingTagError):
+    """Patient's Weight (0010,1030) is absent or zero."""
+
+
+class InconsistentWeightError(InconsistentTagError):
+    """Patient's Weight (0010,1030) is not a plausible body weight."""
+
+
+class MissingBodySizeError(MissingTagError):
+    """Patient's Size (0010,1020) or Patient's Sex (0010,0040), needed by LBM/BSA/IBW, is absent."""
+
+
+class MissingDoseError(MissingTagError):
+    """Radionuclide Total Dose (0018,1074) is absent or zero."""
+
+
+class InconsistentDoseError(InconsistentTagError):
+    """Radionuclide Total Dose (0018,1074) is neither a plausible value in Bq nor in MBq."""
+
+
+class MissingInjectionTimeError(MissingTagError):
+    """Radiopharmaceutical Start DateTime (0018,1078) and Start Time (0018,1072) are both absent."""
+
+
+class InjectionAfterScanError(InconsistentTagError):
+    """The administration time lies after the time the image refers to."""
+
+
+class MissingHalfLifeError(MissingTagError):
+    """Radionuclide Half Life (0018,1075) is absent and no radionuclide code identifies it."""
+
+
+class InconsistentHalfLifeError(InconsistentTagError):
+    """Radionuclide Half Life (0018,1075) contradicts the Radionuclide Code Sequence."""
+
+
+class MissingDecayCorrectionError(MissingTagError):
+    """Decay Correction (0054,1102) is absent."""
+
+
+class MissingReferenceTimeError(MissingTagError):
+    """No time to which a START decay correction refers can be established."""
+
+
+class InconsistentTimingError(InconsistentTagError):
+    """Acquisition times, frame durations or frame reference times contradict each other."""
+
+
+class MissingUnitsError(MissingTagError):
+    """Units (0054,1001) is absent."""
+
+
+class UnsupportedUnitsError(InconsistentTagError):
+    """Units (0054,1001) holds a unit that cannot be converted to activity concentration or SUV."""
+
+
+class MissingScaleFactorError(MissingTagError):
+    """CNTS/CPS values without the scale factor that converts them."""
+
+
+class NonZeroInterceptError(InconsistentTagError):
+    """Rescale Intercept (0028,1052) is not 0 in a PET image (DICOM requires 0)."""

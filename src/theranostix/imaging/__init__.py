@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "Timing": "_volume",
     "Volume": "_volume",
     # DICOM reading (_dicom_read)
+    "PetAttributes": "_dicom_read",
     "SeriesInfo": "_dicom_read",
     "find_series": "_dicom_read",
     "read_dicom_series": "_dicom_read",
@@ -53,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     # SUV (_suv)
     "SuvNormalization": "_suv",
     "SuvResult": "_suv",
+    "ALLOW_KEYS": "_suv",
+    "parse_allow": "_suv",
     "body_surface_area_dubois_m2": "_suv",
     "ideal_body_weight_kg": "_suv",
     "lean_body_mass_james_kg": "_suv",
@@ -61,10 +64,13 @@ _EXPORTS: dict[str, str] = {
     "to_suv": "_suv",
     # region statistics (_stats)
     "RoiStatistics": "_stats",
+    "global_intensity_peak": "_stats",
+    "sphere_radius_mm": "_stats",
     "local_intensity_peak": "_stats",
     "roi_statistics": "_stats",
     # quantitative SPECT (_spect)
     "SpectCalibration": "_spect",
+    "decay_during_acquisition_factor": "_spect",
     "order_time_points": "_spect",
     "quantify_spect": "_spect",
 }
@@ -73,17 +79,37 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from theranostix.imaging._volume import (
-        DecayCorrection,
-        Geometry,
-        GeometryMismatchError,
-        ImageUnit,
-        Mask,
-        Modality,
-        PatientInfo,
-        Radiopharmaceutical,
-        Sex,
-        Timing,
-        Volume,
+        DecayCorrection as DecayCorrection,
+    )
+    from theranostix.imaging._volume import (
+        Geometry as Geometry,
+    )
+    from theranostix.imaging._volume import (
+        GeometryMismatchError as GeometryMismatchError,
+    )
+    from theranostix.imaging._volume import (
+        ImageUnit as ImageUnit,
+    )
+    from theranostix.imaging._volume import (
+        Mask as Mask,
+    )
+    from theranostix.imaging._volume import (
+        Modality as Modality,
+    )
+    from theranostix.imaging._volume import (
+        PatientInfo as PatientInfo,
+    )
+    from theranostix.imaging._volume import (
+        Radiopharmaceutical as Radiopharmaceutical,
+    )
+    from theranostix.imaging._volume import (
+        Sex as Sex,
+    )
+    from theranostix.imaging._volume import (
+        Timing as Timing,
+    )
+    from theranostix.imaging._volume import (
+        Volume as Volume,
     )
 
 

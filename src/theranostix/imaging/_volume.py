@@ -279,11 +279,11 @@ class Geometry:
         inverse = np.linalg.inv(self.affine[:3, :3])
         return np.asarray(pos @ inverse.T, dtype=float)
 
-    def axis_coordinates_mm(self) -> tuple[npt.NDArray[np.float64], ...]:
+    def axis_coordinates_mm(self) -> tuple[npt.NDArray[Any], ...]:
         """Voxel-centre offsets along ``k``, ``j`` and ``i`` (mm from the origin)."""
         nk, nj, ni = self.shape
         si, sj, sk = self.spacing_mm
-        return (np.arange(nk) * sk, np.arange(nj) * sj, np.arange(ni) * si)
+        return (np.arange(nk) * float(sk), np.arange(nj) * float(sj), np.arange(ni) * float(si))
 
     def same_grid(self, other: Geometry, tolerance_mm: float = _GEOMETRY_TOLERANCE_MM) -> bool:
         """Whether ``other`` has the same shape and voxel centres (within ``tolerance_mm``)."""
