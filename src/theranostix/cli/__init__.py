@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from theranostix.cli import _nuclide, _production
+from theranostix.cli import _nuclide, _pet, _production
 from theranostix.cli._demo import demo
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.command("decay")(_nuclide.decay_command)
 app.add_typer(_production.cyclotron_app, name="cyclotron")
 app.add_typer(_production.generator_app, name="generator")
 app.add_typer(_production.labelling_app, name="label")
+app.add_typer(_pet.pet_app, name="pet")
 app.command("demo")(demo)
 
 
@@ -57,6 +58,16 @@ def _click_exceptions() -> Any:
     return exceptions
 
 
+def _warnings_as_lines() -> None:
+    """Print library warnings (skipped files, reinterpreted values) as ``warning: ...`` lines."""
+    import warnings
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        sys.stderr.write(f"warning: {message}\n")
+
+    warnings.showwarning = show
+
+
 def main() -> None:
     """Entry point of the ``thx`` console script.
 
@@ -66,6 +77,7 @@ def main() -> None:
     from theranostix.errors import ThxError
 
     click = _click_exceptions()
+    _warnings_as_lines()
     try:
         code = app(standalone_mode=False)
     except click.NoArgsIsHelpError as exc:

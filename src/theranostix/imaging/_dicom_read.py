@@ -376,8 +376,8 @@ def _order_frames(
         )
         raise DicomReadError(
             a.path.parent,
-            f"{kind}: {steps[first_bad]:.3f} mm between {_frame_name(a)} and {_frame_name(b)} where the "
-            f"series spacing is {spacing:.3f} mm ({uneven.size} irregular step(s))",
+            f"{kind}: {steps[first_bad]:.3f} mm between {_frame_name(a)} and {_frame_name(b)} "
+            f"where the series spacing is {spacing:.3f} mm ({uneven.size} irregular step(s))",
         )
     # Slices must lie on one line along the normal: a sheared stack (gantry tilt) is refused.
     offsets = np.array([f.position for f in frames]) - frames[0].position
@@ -479,7 +479,7 @@ def _multi_frame_planes(
                 "enhanced image without plane orientation or pixel measures",
                 source=path,
             )
-        row_col = np.asarray([float(v) for v in orientation.value], dtype=float)
+        row_col = np.asarray([float(v) for v in orientation], dtype=float)
         direction = _direction(row_col[:3], row_col[3:])
         for index in range(n_frames):
             position = _functional(header, index, "PlanePositionSequence", "ImagePositionPatient")
@@ -490,22 +490,9 @@ def _multi_frame_planes(
                     f"frame {index + 1} has no position",
                     source=path,
                 )
-            slope = _float(
-                getattr(
-                    _functional(header, index, "PixelValueTransformationSequence", "RescaleSlope"),
-                    "value",
-                    None,
-                )
-            )
-            intercept = _float(
-                getattr(
-                    _functional(
-                        header, index, "PixelValueTransformationSequence", "RescaleIntercept"
-                    ),
-                    "value",
-                    None,
-                )
-            )
+            transform = "PixelValueTransformationSequence"
+            slope = _float(_functional(header, index, transform, "RescaleSlope"))
+            intercept = _float(_functional(header, index, transform, "RescaleIntercept"))
             if slope is None:
                 slope = _float(header.get("RescaleSlope"))
                 intercept = _float(header.get("RescaleIntercept"))
@@ -514,12 +501,12 @@ def _multi_frame_planes(
                     path,
                     header,
                     index,
-                    np.asarray([float(v) for v in position.value]),
+                    np.asarray([float(v) for v in position]),
                     1.0 if slope is None else slope,
                     intercept or 0.0,
                 )
             )
-        pixel = (float(spacing.value[1]), float(spacing.value[0]))
+        pixel = (float(spacing[1]), float(spacing[0]))
         return frames, direction, pixel, (rows, cols)
     # NM multi-frame (tomographic reconstruction): geometry in the Detector Information Sequence.
     detector = header.get("DetectorInformationSequence")
@@ -1035,6 +1022,11 @@ def read_dicom_series(
         metadata["decay_reference_method"] = method
         metadata["timezone_assumed"] = attrs.timezone_assumed
         metadata["notes"].extend(notes)
+        if attrs.timezone_assumed:
+            zone = "UTC" if tz_default is None else str(tz_default)
+            metadata["notes"].append(
+                f"times without TimezoneOffsetFromUTC (0008,0201) read in {zone}"
+            )
     return Volume(array, geometry, unit, image_modality, patient, rp, timing, metadata)
 
 

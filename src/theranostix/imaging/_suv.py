@@ -877,7 +877,8 @@ def suv_factors(
 
     weight = overrides.get("weight")
     if weight is None:
-        weight = interpret_weight_kg(attrs.weight_raw, attrs.source, [], strict=False)
+        present = attrs.weight_raw is not None and attrs.weight_raw > 0
+        weight = interpret_weight_kg(attrs.weight_raw, attrs.source, [], strict=present)
     else:
         notes.append(f"PatientWeight (0010,1030) replaced by --allow: {weight:g} kg")
     height = overrides.get("height")
