@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_pet_series
 from theranostix.errors import DicomReadError, DicomReadWarning, MissingTagError
 from theranostix.imaging import (
     ImageUnit,
@@ -72,9 +71,9 @@ def test_oblique_orientation_gives_the_right_positions(pet_series) -> None:
     np.testing.assert_allclose(volume.geometry.index_to_lps([2, 1, 3]), expected, atol=1e-6)
 
 
-def test_several_series_are_listed_and_one_can_be_chosen(tmp_path: Path) -> None:
-    write_pet_series(tmp_path / "a", _ramp(), series_uid="1.2.3.4")
-    write_pet_series(tmp_path / "b", _ramp() * 2, series_uid="1.2.3.5")
+def test_several_series_are_listed_and_one_can_be_chosen(tmp_path: Path, pet_writer) -> None:
+    pet_writer(tmp_path / "a", _ramp(), series_uid="1.2.3.4")
+    pet_writer(tmp_path / "b", _ramp() * 2, series_uid="1.2.3.5")
     infos = find_series(tmp_path)
     assert sorted(s.series_uid for s in infos) == ["1.2.3.4", "1.2.3.5"]
     assert all(s.modality == "PT" and len(s.files) == 5 for s in infos)
@@ -193,7 +192,7 @@ def test_empty_or_missing_folder(tmp_path: Path) -> None:
     z0=st.floats(min_value=-500, max_value=500),
 )
 def test_any_file_order_and_spacing_gives_the_same_volume(
-    tmp_path_factory, order, spacing, z0
+    tmp_path_factory, pet_writer, order, spacing, z0
 ) -> None:
     folder = tmp_path_factory.mktemp("perm")
     values = _ramp()
@@ -201,7 +200,7 @@ def test_any_file_order_and_spacing_gives_the_same_volume(
     def per_slice(k: int, ds) -> None:
         ds.ImagePositionPatient = [0.0, 0.0, z0 + spacing * k]
 
-    write_pet_series(folder, values, per_slice=per_slice, file_names=lambda k: f"f{order[k]}.dcm")
+    pet_writer(folder, values, per_slice=per_slice, file_names=lambda k: f"f{order[k]}.dcm")
     volume = read_dicom_series(folder)
     np.testing.assert_allclose(volume.array, values, rtol=1e-4)
     assert volume.geometry.spacing_mm[2] == pytest.approx(spacing, rel=1e-6, abs=1e-6)
@@ -212,10 +211,10 @@ def test_any_file_order_and_spacing_gives_the_same_volume(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(junk=st.binary(min_size=0, max_size=600), cut=st.integers(min_value=0, max_value=2000))
-def test_garbage_files_never_crash_the_reader(tmp_path_factory, junk, cut) -> None:
+def test_garbage_files_never_crash_the_reader(tmp_path_factory, pet_writer, junk, cut) -> None:
     """Random bytes and truncated copies: either the right volume with warnings, or a DicomReadError."""
     folder = tmp_path_factory.mktemp("junk")
-    write_pet_series(folder, _ramp())
+    pet_writer(folder, _ramp())
     (folder / "junk.bin").write_bytes(junk)
     original = (folder / "slice_004.dcm").read_bytes()
     (folder / "slice_004_copy.dcm").write_bytes(original[:cut])

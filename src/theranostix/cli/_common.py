@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -51,6 +53,16 @@ def to_plain(value: Any) -> Any:
 def emit_json(payload: dict[str, Any]) -> None:
     """Write ``payload`` as one JSON object on stdout."""
     sys.stdout.write(json.dumps(to_plain(payload), indent=2, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Report library errors (ThxError, ValueError) as one line on stderr with exit code 2."""
+    try:
+        yield
+    except ValueError as exc:  # ThxError derives from ValueError
+        lines = str(exc).splitlines()
+        fail(lines[0] if lines else type(exc).__name__)
 
 
 def fail(message: str) -> NoReturn:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from theranostix.cli._common import JSON_OPTION_HELP, console, emit_json
+from theranostix.cli._common import JSON_OPTION_HELP, console, emit_json, user_errors
 
 pet_app = typer.Typer(
     help="PET quantification: SUV from DICOM, region statistics.",
@@ -107,9 +107,16 @@ def suv_command(
         raise typer.BadParameter(
             f"{norm!r} is not one of {', '.join(NORMALIZATIONS)}", param_hint="--norm"
         )
-    summary = suv_summary(
-        series, norm=norm, roi=roi, output=output, allow=allow or None, series_uid=series_uid, tz=tz
-    )
+    with user_errors():
+        summary = suv_summary(
+            series,
+            norm=norm,
+            roi=roi,
+            output=output,
+            allow=allow or None,
+            series_uid=series_uid,
+            tz=tz,
+        )
     if as_json:
         emit_json(summary)
         return

@@ -1,4 +1,4 @@
-"""Factories of small synthetic DICOM series for the imaging tests."""
+"""Factories of small synthetic DICOM series for the tests (used through fixtures of conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
-
-PetFactory = Callable[..., Path]
 
 
 def write_pet_series(
@@ -105,14 +102,3 @@ def write_pet_series(
         name = file_names(k) if file_names else f"slice_{k:03d}.dcm"
         ds.save_as(folder / name, enforce_file_format=True)
     return folder
-
-
-@pytest.fixture
-def pet_series(tmp_path: Path) -> PetFactory:
-    """``pet_series(values, **options)`` writes a PET series under tmp_path and returns its folder."""
-    counter = iter(range(1000))
-
-    def make(values: np.ndarray, *, folder: str | None = None, **options: Any) -> Path:
-        return write_pet_series(tmp_path / (folder or f"pet{next(counter)}"), values, **options)
-
-    return make
