@@ -6,9 +6,14 @@ The package follows the clinical chain, one subpackage per domain:
   timezone-aware datetimes (the only place where unit strings are handled).
 - :mod:`theranostix.nuclides`: radionuclide data (ICRP-107) and decay.
 - :mod:`theranostix.production`: cyclotron production, generators, radiolabelling.
+- :mod:`theranostix.imaging`: DICOM/NIfTI/NRRD volumes, masks, resampling, SUV,
+  quantitative SPECT, region statistics.
+- :mod:`theranostix.phantoms`: seeded synthetic patients (PET, CT, SPECT) with
+  known ground truth.
 
 Subpackages are imported lazily, so ``import theranostix`` is cheap and heavy
-dependencies (radioactivedecay, SciPy, matplotlib) load only when used.
+dependencies (radioactivedecay, SciPy, matplotlib, pydicom, SimpleITK,
+highdicom) load only when used.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ __all__ = ["__version__", *_SUBPACKAGES]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from theranostix import errors as errors
+    from theranostix import imaging as imaging
     from theranostix import nuclides as nuclides
     from theranostix import production as production
     from theranostix import units as units
