@@ -108,7 +108,10 @@ def imaging_rows(folder: Path) -> list[tuple[str, list[float], float | None]]:
         f"peak traced memory of read + SUV: {memory['peak'] / 1e6:.0f} MB for "
         f"{memory['voxel_bytes'] / 1e6:.0f} MB of float32 voxels = {ratio:.2f} x (target < 3 x)"
     )
-    code = f"from theranostix.imaging import *; to_suv(read_dicom_series({str(folder)!r}))"
+    code = (
+        "from theranostix.imaging import read_dicom_series, to_suv; "
+        f"to_suv(read_dicom_series({str(folder)!r}))"
+    )
     fresh = [sys.executable, "-c", code]
     return [
         ("PET 400 slices 256x256: read + SUV (in process)", timed(read_and_suv, 5), 2.0),

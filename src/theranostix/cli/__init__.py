@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+import theranostix.cli._phantom as _phantom
 from theranostix.cli import _nuclide, _pet, _production
 from theranostix.cli._demo import demo
 
@@ -30,6 +31,7 @@ app.add_typer(_production.generator_app, name="generator")
 app.add_typer(_production.labelling_app, name="label")
 app.add_typer(_pet.pet_app, name="pet")
 app.command("demo")(demo)
+app.add_typer(_phantom.phantom_app, name="phantom")
 
 
 def _show_version(value: bool) -> None:

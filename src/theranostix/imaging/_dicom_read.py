@@ -20,7 +20,8 @@ DICOM tag, by that computation.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -95,6 +96,8 @@ _RADIONUCLIDE_CODES = {
     "C-145A4": "In-111",
     "C-162A3": "Y-90",
     "C-B1160": "Lu-177",
+    "35337001": "Ga-68",
+    "447553000": "Lu-177",
 }
 
 # Nominal half-lives (s) used only to name the radionuclide when no code is
@@ -216,6 +219,16 @@ def _candidate_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+@contextmanager
+def _named_warnings(path: Path) -> Iterator[None]:
+    """Re-issue pydicom's warnings about a file as DicomReadWarning naming the file."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for item in caught:
+        warnings.warn(f"{path}: {item.message}", DicomReadWarning, stacklevel=4)
+
+
 def _scan(paths: Iterable[Path]) -> dict[str, list[tuple[Path, Any]]]:
     """Headers of every DICOM file under ``paths``, grouped by Series Instance UID."""
     import pydicom
@@ -224,7 +237,8 @@ def _scan(paths: Iterable[Path]) -> dict[str, list[tuple[Path, Any]]]:
     groups: dict[str, list[tuple[Path, Any]]] = {}
     for path in _candidate_files(paths):
         try:
-            header = pydicom.dcmread(path, stop_before_pixels=True)
+            with _named_warnings(path):
+                header = pydicom.dcmread(path, stop_before_pixels=True)
         except InvalidDicomError:
             warnings.warn(f"{path}: not a DICOM file, skipped", DicomReadWarning, stacklevel=3)
             continue
@@ -558,17 +572,25 @@ def _pixels(frames: Sequence[_Frame], shape: tuple[int, int]) -> npt.NDArray[np.
 
 
 def _read_pixels(pydicom: Any, path: Path) -> npt.NDArray[Any]:
+    """Decoded pixel data of one file; errors name the file.
+
+    ``pydicom.pixels.pixel_array`` reads only the pixel-description elements and
+    the pixel data from the file, which is faster than parsing the whole dataset.
+    """
+    from pydicom.pixels.utils import pixel_array
+
     try:
-        dataset = pydicom.dcmread(path)
-    except Exception as exc:
-        raise DicomReadError(path, f"cannot be read ({type(exc).__name__}: {exc})") from None
-    if "PixelData" not in dataset and "FloatPixelData" not in dataset:
-        raise DicomReadError(path, "no Pixel Data (7FE0,0010)")
-    try:
-        return np.asarray(dataset.pixel_array)
-    except Exception as exc:
+        with _named_warnings(path):
+            return np.asarray(pixel_array(path))
+    except Exception as first:
+        try:
+            dataset = pydicom.dcmread(path)
+        except Exception as exc:
+            raise DicomReadError(path, f"cannot be read ({type(exc).__name__}: {exc})") from None
+        if "PixelData" not in dataset and "FloatPixelData" not in dataset:
+            raise DicomReadError(path, "no Pixel Data (7FE0,0010)") from None
         raise DicomReadError(
-            path, f"pixel data cannot be decoded ({type(exc).__name__}: {exc})"
+            path, f"pixel data cannot be decoded ({type(first).__name__}: {first})"
         ) from None
 
 

@@ -507,9 +507,7 @@ def _half_life(attrs: PetAttributes, allow: Mapping[str, Any], notes: list[str])
     coded = attrs.nuclide_from_code
     if attrs.half_life_s is not None and attrs.half_life_s > 0:
         if coded is not None:
-            from theranostix.nuclides import Nuclide
-
-            reference = Nuclide(coded).half_life_s
+            reference = _reference_half_life_s(coded)
             if abs(attrs.half_life_s - reference) > 0.02 * reference:
                 raise InconsistentHalfLifeError(
                     "RadionuclideHalfLife",
@@ -522,9 +520,7 @@ def _half_life(attrs: PetAttributes, allow: Mapping[str, Any], notes: list[str])
                 )
         return attrs.half_life_s
     if coded is not None:
-        from theranostix.nuclides import Nuclide
-
-        value = float(Nuclide(coded).half_life_s)
+        value = _reference_half_life_s(coded)
         notes.append(
             f"RadionuclideHalfLife (0018,1075) absent; {value:.6g} s of {coded} from "
             "RadionuclideCodeSequence (0054,0300)"
@@ -537,6 +533,21 @@ def _half_life(attrs: PetAttributes, allow: Mapping[str, Any], notes: list[str])
         allow="half-life",
         source=attrs.source,
     )
+
+
+def _reference_half_life_s(name: str) -> float:
+    """Half-life of a radionuclide: the reader's table of PET/SPECT nuclides, else the decay data.
+
+    The table avoids loading the full decay data (about 2 s) for the common nuclides; a
+    test keeps it equal to the decay data.
+    """
+    from theranostix.imaging._dicom_read import _NOMINAL_HALF_LIVES_S
+
+    if name in _NOMINAL_HALF_LIVES_S:
+        return _NOMINAL_HALF_LIVES_S[name]
+    from theranostix.nuclides import Nuclide
+
+    return float(Nuclide(name).half_life_s)
 
 
 def _decay_correction(attrs: PetAttributes) -> DecayCorrection:
