@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from theranostix.cli import app
@@ -32,6 +33,20 @@ def test_demo_json() -> None:
             expected = min(max(2e6 * dose["weight_kg"], 100e6), 200e6)
             assert abs(dose["activity_bq"] - expected) < 1.0
             assert dose["remaining_after_bq"] >= 0
+    # The synthetic patient: DICOM written, read back, SUV from its tags, regions from its RTSTRUCT.
+    patient = data["synthetic_patient"]
+    assert patient["folder"] is None  # written to a temporary folder, removed afterwards
+    assert patient["suv"]["normalization"] == "bw"
+    assert patient["suv"]["factor"] == pytest.approx(
+        75_000 / (150e6 * 2 ** (-3600 / 4062.6)), rel=2e-3
+    )  # 75 kg, 150 MBq Ga-68 one hour before the scan
+    regions = {r["name"]: r for r in patient["regions"]}
+    assert sum(r["kind"].startswith("lesion") for r in regions.values()) == 3
+    # Large uniform organs: the mean SUV read back is the phantom's within noise and blur.
+    for organ in ("liver", "spleen"):
+        assert regions[organ]["suv_mean"] == pytest.approx(regions[organ]["true_suv"], rel=0.1)
+    for region in regions.values():
+        assert region["suv_max"] >= region["suv_peak"] >= region["suv_mean"] * 0.9
 
 
 def test_demo_table() -> None:
@@ -40,3 +55,14 @@ def test_demo_table() -> None:
     assert "Theranostic pairs" in result.stdout
     assert "Elution plan" in result.stdout
     assert "every patient of the day is served" in result.stdout
+    assert "Synthetic Ga-68-PSMA-11 patient" in result.stdout
+    assert "lesion_1" in result.stdout and "parotid_glands" in result.stdout
+
+
+def test_demo_keeps_the_dicom_files_with_out(tmp_path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "patient"
+    assert json.loads(result.stdout)["synthetic_patient"]["folder"] == str(folder)
+    assert (folder / "organs.dcm").is_file() and (folder / "ground_truth.json").is_file()
+    assert len(list((folder / "pet").glob("*.dcm"))) == 210

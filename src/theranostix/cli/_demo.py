@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
 
-from theranostix.cli._common import JSON_OPTION_HELP, console, emit_json
+from theranostix.cli._common import JSON_OPTION_HELP, console, emit_json, user_errors
 
 
-def demo(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -> None:
-    """Theranostic pairs and a day of Ga-68 generator elutions (built-in demo data)."""
+def demo(
+    out_dir: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Keep the synthetic patient's DICOM files here (a temporary folder otherwise).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
+    """Theranostic pairs, a day of Ga-68 elutions, and a synthetic PSMA patient in SUV."""
+    import tempfile
+
     from rich.table import Table
 
-    from theranostix.demo import demo_report
+    from theranostix.demo import demo_report, synthetic_patient_report
     from theranostix.units import format_activity, format_duration
 
     report = demo_report()
+    with tempfile.TemporaryDirectory(prefix="thx-demo-") as tmp:
+        folder = (out_dir or Path(tmp)) / "patient"
+        with user_errors():
+            report["synthetic_patient"] = synthetic_patient_report(folder)
+        if out_dir is None:
+            report["synthetic_patient"]["folder"] = None
     if as_json:
         emit_json(report)
         return
@@ -93,3 +111,36 @@ def demo(as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP)) -
         out.print(f"[red]not served: {', '.join(day['unserved'])}[/red]")
     else:
         out.print("every patient of the day is served.")
+    _print_patient(out, report["synthetic_patient"])
+
+
+def _print_patient(out: object, patient: dict[str, object]) -> None:
+    """The synthetic patient's SUV table (regions read back from its DICOM files)."""
+    from rich.table import Table
+
+    from theranostix.units import format_activity
+
+    suv: dict[str, Any] = patient["suv"]  # type: ignore[assignment]
+    table = Table(
+        title=(
+            f"Synthetic {patient['tracer']} patient: DICOM written, read back, SUVbw "
+            f"({suv['weight_kg']:g} kg, {format_activity(suv['injected_activity_bq'])}, "
+            f"injected {suv['injection_time'].strftime('%H:%M')}, "
+            f"scan {suv['reference_time'].strftime('%H:%M')})"
+        )
+    )
+    for name in ("region", "kind", "true SUV", "SUVmax", "SUVmean", "SUVpeak", "volume mL"):
+        table.add_column(name, justify="left" if name in {"region", "kind"} else "right")
+    for region in patient["regions"]:  # type: ignore[attr-defined]
+        table.add_row(
+            region["name"],
+            region["kind"],
+            f"{region['true_suv']:.2f}",
+            f"{region['suv_max']:.2f}",
+            f"{region['suv_mean']:.2f}",
+            f"{region['suv_peak']:.2f}",
+            f"{region['volume_ml']:.1f}",
+        )
+    out.print(table)  # type: ignore[attr-defined]
+    if patient["folder"]:
+        out.print(f"DICOM files in {patient['folder']}")  # type: ignore[attr-defined]
