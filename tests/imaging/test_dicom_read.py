@@ -352,3 +352,25 @@ def test_nominal_half_lives_agree_with_the_decay_data() -> None:
 
     for name, half_life in _NOMINAL_HALF_LIVES_S.items():
         assert half_life == pytest.approx(Nuclide(name).half_life_s, rel=2e-3), name
+
+
+def test_every_truncation_of_a_file_is_a_warning_or_an_error_never_a_crash(pet_series) -> None:
+    """A copy of one slice cut at every byte: a DicomReadWarning naming it, or a DicomReadError."""
+    import warnings
+
+    folder = pet_series(_ramp())
+    original = (folder / "slice_004.dcm").read_bytes()
+    copy = folder / "slice_004_copy.dcm"
+    outcomes = set()
+    for cut in range(0, len(original) + 1, 3):
+        copy.write_bytes(original[:cut])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outcome = _read_or_error(folder)
+        foreign = [w for w in caught if not issubclass(w.category, DicomReadWarning)]
+        assert foreign == [], (cut, [str(w.message) for w in foreign])
+        assert all("slice_004_copy.dcm" in str(w.message) for w in caught), cut
+        outcomes.add(type(outcome).__name__)
+        if not isinstance(outcome, DicomReadError | MissingTagError):
+            np.testing.assert_allclose(outcome.array, _ramp(), rtol=1e-4)
+    assert {"Volume", "DicomReadError"} <= outcomes

@@ -226,7 +226,10 @@ def _named_warnings(path: Path) -> Iterator[None]:
         warnings.simplefilter("always")
         yield
     for item in caught:
-        warnings.warn(f"{path}: {item.message}", DicomReadWarning, stacklevel=4)
+        if issubclass(item.category, DicomReadWarning):  # already names its file
+            warnings.warn(item.message, item.category, stacklevel=4)
+        else:
+            warnings.warn(f"{path}: {item.message}", DicomReadWarning, stacklevel=4)
 
 
 def _scan(paths: Iterable[Path]) -> dict[str, list[tuple[Path, Any]]]:
@@ -239,6 +242,10 @@ def _scan(paths: Iterable[Path]) -> dict[str, list[tuple[Path, Any]]]:
         try:
             with _named_warnings(path):
                 header = pydicom.dcmread(path, stop_before_pixels=True)
+                # pydicom converts values lazily: convert the top level now, so that its
+                # warnings and errors about this file are reported here, naming it.
+                for _ in (*header.file_meta, *header):
+                    pass
         except InvalidDicomError:
             warnings.warn(f"{path}: not a DICOM file, skipped", DicomReadWarning, stacklevel=3)
             continue
@@ -948,7 +955,14 @@ def read_dicom_series(
     groups = _scan(where)
     uid, members = _select(groups, where, series_uid, modality)
     source = where[0] if len(where) == 1 else where[0].parent
+    with _named_warnings(source):
+        return _read_members(uid, members, source, tz_default)
 
+
+def _read_members(
+    uid: str, members: Sequence[tuple[Path, Any]], source: Path, tz_default: tzinfo | None
+) -> Volume:
+    """The volume of one series, from its scanned members."""
     multi = [(p, h) for p, h in members if int(h.get("NumberOfFrames", 1) or 1) > 1]
     if multi:
         if len(members) > 1:
