@@ -380,3 +380,29 @@ def test_volume_without_dicom_metadata(tmp_path: Path) -> None:
         ),
     )
     assert to_suv(volume).array.mean() == pytest.approx(2.0, rel=1e-6)
+
+
+def test_back_computation_uses_a_half_life_given_with_allow(pet_series) -> None:
+    """No RadionuclideHalfLife: the reader cannot back-compute t_ref; --allow half-life can."""
+    lam = math.log(2) / F18_HALF_LIFE_S
+    duration = 600.0
+    t_ave = math.log(lam * duration / (1 - math.exp(-lam * duration))) / lam
+
+    def per_slice(k: int, ds) -> None:
+        ds.AcquisitionTime = "110200"
+        ds.ActualFrameDuration = str(int(duration * 1000))
+        ds.FrameReferenceTime = f"{(120.0 + t_ave) * 1000:.3f}"
+
+    folder = pet_series(
+        _values(),
+        tags={"SeriesTime": "113000"},
+        rp={"RadionuclideHalfLife": None},
+        per_slice=per_slice,
+    )
+    pet = read_dicom_series(folder)
+    assert pet.timing.decay_reference_time is None
+    with pytest.raises(errors.MissingHalfLifeError):
+        suv_factors(pet)
+    result = suv_factors(pet, allow=["half-life=6586.2 s"])
+    assert abs((result.reference_time - datetime(2025, 1, 1, 11, tzinfo=UTC)).total_seconds()) < 1
+    assert to_suv(pet, allow=["half-life=6586.2 s"]).array.max() == pytest.approx(4.0, rel=1e-3)

@@ -586,7 +586,11 @@ def _injection_time(attrs: PetAttributes, allow: Mapping[str, Any], notes: list[
 
 
 def _reference_time(
-    volume: Volume, attrs: PetAttributes, allow: Mapping[str, Any], notes: list[str]
+    volume: Volume,
+    attrs: PetAttributes,
+    allow: Mapping[str, Any],
+    notes: list[str],
+    half_life_s: float,
 ) -> datetime:
     if "reference-time" in allow:
         notes.append(
@@ -597,7 +601,9 @@ def _reference_time(
     if reference is None:
         from theranostix.imaging._dicom_read import _pet_reference_time
 
-        reference, method = _pet_reference_time(replace(attrs, half_life_s=attrs.half_life_s))
+        # The reader could not back-compute it; it can now if the half-life came from
+        # the radionuclide code or from --allow half-life.
+        reference, method = _pet_reference_time(replace(attrs, half_life_s=half_life_s))
         if reference is not None:
             notes.append(f"decay reference time: {method}")
     if reference is None:
@@ -748,7 +754,7 @@ def _to_suvbw_factors(
     from theranostix.units import elapsed_s
 
     if correction is DecayCorrection.START:
-        reference = _reference_time(volume, attrs, allow, notes)
+        reference = _reference_time(volume, attrs, allow, notes, half_life)
         delay = elapsed_s(injection, reference)
         if delay < 0:
             raise InjectionAfterScanError(
