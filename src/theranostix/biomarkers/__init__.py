@@ -1,0 +1,50 @@
+"""PET biomarkers: lesion metrics, whole-body tumour burden and response between scans.
+
+Per lesion SUVmax, SUVpeak (IBSI local intensity peak, 1 cm³), SUVmean, MTV,
+TLG, centroid, axes and location; per patient lesion count, TMTV, total TLG,
+Dmax and its BSA-normalised form, reference regions, PSMA-TV and TL-PSMA;
+response by PERCIST 1.0 or EORTC 1999 with lesion matching; maximum-intensity
+projections with lesion contours.
+
+Public names are imported lazily.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "LesionMetrics": "_types",
+    "PatientSummary": "_types",
+    "PetAnalysis": "_types",
+    "analyze_pet": "_metrics",
+    "lesion_axes_mm": "_metrics",
+    "measure_lesions": "_metrics",
+    "summarize": "_metrics",
+    "LesionMatch": "_response",
+    "RESPONSE_CRITERIA": "_response",
+    "ResponseCategory": "_response",
+    "ResponseResult": "_response",
+    "assess_response": "_response",
+    "eortc_response": "_response",
+    "match_lesions": "_response",
+    "percist_response": "_response",
+    "mip_figure": "_mip",
+    "write_mip_png": "_mip",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'theranostix.biomarkers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"theranostix.biomarkers.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
