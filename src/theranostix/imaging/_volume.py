@@ -285,6 +285,31 @@ class Geometry:
         si, sj, sk = self.spacing_mm
         return (np.arange(nk) * float(sk), np.arange(nj) * float(sj), np.arange(ni) * float(si))
 
+    def crop(self, start: tuple[int, int, int], stop: tuple[int, int, int]) -> Geometry:
+        """The sub-grid of voxels ``[start[0]:stop[0], start[1]:stop[1], start[2]:stop[2]]``.
+
+        ``start`` and ``stop`` are ``(k, j, i)`` array indices (stop exclusive),
+        clipped to the grid; spacing and direction are kept, the origin moves to
+        the centre of the first voxel kept.
+
+        Examples
+        --------
+        >>> g = Geometry((10, 20, 30), spacing_mm=(2, 2, 3)).crop((1, 2, 3), (4, 5, 6))
+        >>> g.shape, g.origin_mm
+        ((3, 3, 3), (6.0, 4.0, 3.0))
+        """
+        lo = [max(0, int(a)) for a in start]
+        hi = [min(n, int(b)) for n, b in zip(self.shape, stop, strict=True)]
+        if any(b <= a for a, b in zip(lo, hi, strict=True)):
+            raise ThxError(f"empty crop {tuple(lo)}..{tuple(hi)} of a grid of shape {self.shape}")
+        origin = self.index_to_lps([lo[2], lo[1], lo[0]])
+        return Geometry(
+            (hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]),
+            origin_mm=(float(origin[0]), float(origin[1]), float(origin[2])),
+            spacing_mm=self.spacing_mm,
+            direction=self.direction,
+        )
+
     def same_grid(self, other: Geometry, tolerance_mm: float = _GEOMETRY_TOLERANCE_MM) -> bool:
         """Whether ``other`` has the same shape and voxel centres (within ``tolerance_mm``)."""
         if self.shape != other.shape:
