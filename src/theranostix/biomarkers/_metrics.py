@@ -296,6 +296,7 @@ def analyze_pet(
     user_mask: Mask | None = None,
     seeds_mm: Sequence[Sequence[float]] | None = None,
     min_volume_ml: float = 0.5,
+    background_correction: bool = False,
 ) -> PetAnalysis:
     """From a PET volume to lesions, their metrics and the patient summary.
 
@@ -316,7 +317,7 @@ def analyze_pet(
         SUV normalisation (``bw``, ``lbm-james``, ``lbm-janmahasatian``, ``bsa``, ``ibw``).
     allow : mapping or sequence, optional
         Overrides of DICOM values for SUV (see :func:`~theranostix.imaging.parse_allow`).
-    references, user_mask, seeds_mm, min_volume_ml
+    references, user_mask, seeds_mm, min_volume_ml, background_correction
         Passed to :func:`~theranostix.segmentation.segment_lesions`.
 
     Returns
@@ -345,6 +346,7 @@ def analyze_pet(
         user_mask=user_mask,
         seeds_mm=seeds_mm,
         min_volume_ml=min_volume_ml,
+        background_correction=background_correction,
     )
     lesions = measure_lesions(image, segmentation, organs)
     summary = summarize(lesions, segmentation.references, tracer=family, patient=pet.patient)

@@ -15,7 +15,9 @@ Methods (:class:`SegmentationMethod`):
   seeds a lesion unless an earlier, hotter lesion already holds it. Growth is
   confined to 20 mm around the detected region so that a 41 % contour that
   does not close (background above 41 % of SUVmax) stays local; such lesions
-  are noted.
+  are noted. With ``background_correction`` the threshold becomes
+  ``B + f x (SUVmax - B)``, ``B`` the local background (median of a shell 10 to
+  20 mm around the lesion), for lesions in warm organs such as the liver [3]_.
 * ``user``: the connected components of a user mask.
 
 Voxels of physiological-uptake organs (by tracer, ``data/physiological_uptake.toml``)
@@ -69,6 +71,8 @@ _FULL = np.ones((3, 3, 3), dtype=bool)  # 26-connectivity
 _SEED_SEPARATION_MM = 10.0
 _GROW_MARGIN_MM = 20.0
 _SEED_REACH_MM = 60.0
+_BACKGROUND_INNER_MM = 10.0
+_BACKGROUND_OUTER_MM = 20.0
 _FRACTIONS = {SegmentationMethod.FIXED_41: 0.41, SegmentationMethod.FIXED_50: 0.50}
 _ABSOLUTE = {SegmentationMethod.SUV_2_5: 2.5, SegmentationMethod.SUV_4_0: 4.0}
 _DEFAULT_DETECTION_SUV = 2.5
@@ -202,6 +206,21 @@ def _components(
     return labels.astype(np.int32), [s for s in ndimage.find_objects(labels) if s is not None]
 
 
+def _local_background(
+    image: npt.NDArray[np.float64],
+    core: npt.NDArray[np.bool_],
+    usable: npt.NDArray[np.bool_],
+    geometry: Geometry,
+) -> float | None:
+    """Median of the shell 10-20 mm around ``core`` (inside ``usable``), or None if empty."""
+    from scipy import ndimage
+
+    near = ndimage.binary_dilation(core, structure=_ball(geometry, _BACKGROUND_INNER_MM))
+    far = ndimage.binary_dilation(core, structure=_ball(geometry, _BACKGROUND_OUTER_MM))
+    shell = far & ~near & usable
+    return float(np.median(image[shell])) if shell.any() else None
+
+
 def _grow_fraction(
     image: npt.NDArray[np.float64],
     candidates: npt.NDArray[np.bool_],
@@ -209,12 +228,14 @@ def _grow_fraction(
     geometry: Geometry,
     fraction: float,
     seeds: npt.NDArray[np.intp] | None,
+    background_correction: bool,
 ) -> tuple[list[_Region], list[str]]:
     """Fixed-fraction lesions grown from local maxima of the candidate regions (or seeds).
 
     Each seed (hottest first) not yet inside a lesion grows over the connected
-    voxels at or above ``fraction x`` its value, within 20 mm of its detected
-    region (or within 60 mm of a user seed).
+    voxels at or above ``fraction x`` its value (``B + fraction x (max - B)``
+    with background correction), within 20 mm of its detected region (or within
+    60 mm of a user seed).
     """
     from scipy import ndimage
 
@@ -223,8 +244,10 @@ def _grow_fraction(
     grow_ball = _ball(geometry, _GROW_MARGIN_MM)
     reach = max(grow_ball.shape)
     shape = np.array(image.shape)
-    # (seed, limit box, limit mask inside the box)
-    jobs: list[tuple[npt.NDArray[np.intp], tuple[slice, ...], npt.NDArray[np.bool_]]] = []
+    # (seed, limit box, limit mask inside the box, local background)
+    jobs: list[
+        tuple[npt.NDArray[np.intp], tuple[slice, ...], npt.NDArray[np.bool_], float | None]
+    ] = []
     if seeds is None:
         sep_ball = _ball(geometry, _SEED_SEPARATION_MM)
         comp_labels, boxes = _components(candidates)
@@ -234,9 +257,13 @@ def _grow_fraction(
             box = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
             comp = comp_labels[box] == n
             limit = ndimage.binary_dilation(comp, structure=grow_ball)
+            background = None
+            if background_correction:
+                usable = allowed[box] & ~candidates[box]
+                background = _local_background(image[box], comp, usable, geometry)
             sub = np.where(comp, image[box], -np.inf)
             peaks = comp & (sub >= ndimage.maximum_filter(sub, footprint=sep_ball))
-            jobs.extend((kji + lo, box, limit) for kji in np.argwhere(peaks))
+            jobs.extend((kji + lo, box, limit, background) for kji in np.argwhere(peaks))
     else:
         user_ball = _ball(geometry, _SEED_REACH_MM)
         half = np.array(user_ball.shape) // 2
@@ -247,14 +274,28 @@ def _grow_fraction(
             cut = tuple(
                 slice(a - s + h, b - s + h) for a, b, s, h in zip(lo, hi, seed, half, strict=True)
             )
-            jobs.append((seed, box, user_ball[cut]))
+            background = None
+            if background_correction:
+                core = np.zeros(tuple(hi - lo), dtype=bool)
+                core[tuple(seed - lo)] = True
+                core = ndimage.binary_dilation(core, structure=_ball(geometry, 5.0))
+                background = _local_background(image[box], core, allowed[box], geometry)
+            jobs.append((seed, box, user_ball[cut], background))
     jobs.sort(key=lambda job: -float(image[tuple(job[0])]))
     regions: list[_Region] = []
-    for seed, box, limit in jobs:
+    for seed, box, limit, background in jobs:
         if taken[tuple(seed)]:
             continue
         peak = float(image[tuple(seed)])
-        threshold = fraction * peak
+        if background is not None and background < peak:
+            threshold = background + fraction * (peak - background)
+        else:
+            threshold = fraction * peak
+            if background_correction:
+                notes.append(
+                    f"no usable background around the lesion seeded at SUV {peak:.2f}: "
+                    f"{fraction:.0%} of SUVmax without correction"
+                )
         lo = np.array([s.start for s in box])
         above = (image[box] >= threshold) & allowed[box] & ~taken[box] & limit
         grown, _ = ndimage.label(above, structure=_FULL)
@@ -284,6 +325,7 @@ def segment_lesions(
     min_volume_ml: float = 0.5,
     exclude_organs: Sequence[str] | None = None,
     exclusion_margin_mm: float | None = None,
+    background_correction: bool = False,
 ) -> LesionSegmentation:
     """Delineate lesions on an SUV (or SUL) image.
 
@@ -317,6 +359,11 @@ def segment_lesions(
         Organ names to exclude instead of the tracer's table (no background organs then).
     exclusion_margin_mm : float, optional
         Margin around excluded organs (8 mm by default, from the data table).
+    background_correction : bool
+        For the fixed-fraction methods: threshold ``B + f x (SUVmax - B)`` with
+        ``B`` the median of the shell 10-20 mm around the lesion (voxels below
+        the detection threshold, outside excluded organs), as the EANM
+        guideline recommends for lesions in warm background.
 
     Returns
     -------
@@ -388,7 +435,13 @@ def segment_lesions(
             if seeds_mm is not None:
                 seeds = _snap_seeds(values, allowed, image.geometry, seeds_mm)
             regions, grow_notes = _grow_fraction(
-                values, candidates, allowed, image.geometry, _FRACTIONS[method], seeds
+                values,
+                candidates,
+                allowed,
+                image.geometry,
+                _FRACTIONS[method],
+                seeds,
+                background_correction,
             )
             notes.extend(grow_notes)
         else:
