@@ -14,12 +14,15 @@ import importlib
 from typing import Any
 
 _EXPORTS: dict[str, str] = {
+    "ComparisonCategory": "_protocol",
     "ComparisonLesion": "_protocol",
     "Criterion": "_protocol",
     "EligibilityProtocol": "_protocol",
     "builtin_protocols": "_protocol",
     "load_protocol": "_protocol",
     "CriterionResult": "_evaluate",
+    "CriterionStatus": "_evaluate",
+    "Verdict": "_evaluate",
     "EligibilityResult": "_evaluate",
     "evaluate_eligibility": "_evaluate",
     "krenning_score": "_evaluate",
