@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/thx demo
+	$(BIN)/thx demo --out demo-output
 
 test: lint typecheck unit
 

@@ -30,6 +30,11 @@ _EXPORTS: dict[str, str] = {
     "eortc_response": "_response",
     "match_lesions": "_response",
     "percist_response": "_response",
+    "StudyAnalysis": "_study",
+    "analysis_report": "_study",
+    "analyze_study": "_study",
+    "read_comparison_csv": "_study",
+    "write_study_outputs": "_study",
     "mip_figure": "_mip",
     "write_mip_png": "_mip",
 }

@@ -15,6 +15,7 @@ import typer
 
 import theranostix.cli._phantom as _phantom
 from theranostix.cli import _nuclide, _pet, _production
+from theranostix.cli import _pet_analysis as _pet_analysis  # registers pet analyze/...
 from theranostix.cli._demo import demo
 
 app = typer.Typer(

@@ -14,7 +14,8 @@ def demo(
     out_dir: Path | None = typer.Option(
         None,
         "--out",
-        help="Keep the synthetic patient's DICOM files here (a temporary folder otherwise).",
+        help="Keep the synthetic patient's DICOM files, lesion table and MIP picture here "
+        "(a temporary folder otherwise).",
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -33,6 +34,7 @@ def demo(
             report["synthetic_patient"] = synthetic_patient_report(folder)
         if out_dir is None:
             report["synthetic_patient"]["folder"] = None
+            report["synthetic_patient"]["analysis"]["outputs"] = {}
     if as_json:
         emit_json(report)
         return
@@ -144,3 +146,39 @@ def _print_patient(out: object, patient: dict[str, object]) -> None:
     out.print(table)  # type: ignore[attr-defined]
     if patient["folder"]:
         out.print(f"DICOM files in {patient['folder']}")  # type: ignore[attr-defined]
+    _print_analysis(out, patient["analysis"])  # type: ignore[arg-type]
+
+
+def _print_analysis(out: Any, analysis: dict[str, Any]) -> None:
+    """Lesions found, tumour burden, eligibility, and where the picture is."""
+    from rich.table import Table
+
+    p = analysis["patient"]
+    table = Table(
+        title=f"PET analysis ({analysis['method']}, background-corrected): "
+        f"{p['lesion_count']} lesions found of {analysis['lesions_placed']} placed"
+    )
+    for name in ("#", "location", "SUVmax", "SUVpeak", "SUVmean", "MTV mL", "TL-PSMA"):
+        table.add_column(name, justify="left" if name == "location" else "right")
+    for les in analysis["lesions"]:
+        table.add_row(str(les["label"]), les["location"] or "-", f"{les['suv_max']:.2f}",
+                      f"{les['suv_peak']:.2f}", f"{les['suv_mean']:.2f}", f"{les['mtv_ml']:.2f}",
+                      f"{les['tlg']:.1f}")  # fmt: skip
+    out.print(table)
+    liver = p["reference"].get("liver")
+    out.print(
+        f"PSMA-TV {p['psma_tv_ml']:.1f} mL, TL-PSMA {p['tl_psma']:.1f}"
+        + (f", Dmax {p['dmax_mm']:.0f} mm" if p["dmax_mm"] is not None else "")
+        + (f"; liver reference SUVmean {liver['mean']:.2f} (3 cm sphere)" if liver else "")
+    )
+    eligibility = analysis["eligibility"]
+    if eligibility:
+        title = eligibility["protocol"]["title"]
+        out.print(f"{title}: {eligibility['verdict'].replace('_', ' ').upper()}")
+        for criterion in eligibility["criteria"]:
+            out.print(f"  {criterion['status']:>12}  {criterion['id']}: {criterion['description']}")
+    mip = analysis.get("outputs", {}).get("mip")
+    if mip:
+        out.print(f"MIP with lesion contours: {mip}")
+    else:
+        out.print("use --out DIR to keep the MIP picture, the lesion table and the DICOM SEG")

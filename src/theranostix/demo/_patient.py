@@ -4,7 +4,12 @@ The whole imaging chain of theranostix runs on it: the phantom is written as
 DICOM (PET, CT, RTSTRUCT, SEG), the PET series is read back from the folder,
 converted to SUV from its DICOM tags, the organs are rasterised from the
 RTSTRUCT and every region is measured (SUVmax, SUVmean, SUVpeak of a 1 cm³
-sphere), next to the ground truth of the phantom.
+sphere), next to the ground truth of the phantom. Then the PET is analysed as
+``thx pet analyze`` would: lesions delineated (41 % of SUVmax with local
+background correction, physiological organs from the SEG excluded), measured,
+summed into the tumour burden, drawn on a MIP picture, and judged against the
+VISION criteria for Lu-177-PSMA-617 with the phantom's lesions as the CT
+comparison set.
 """
 
 from __future__ import annotations
@@ -16,6 +21,41 @@ __all__ = ["DEMO_ORGANS", "synthetic_patient_report"]
 
 #: Regions reported by the demo, read from the RTSTRUCT.
 DEMO_ORGANS = ("liver", "spleen", "kidneys", "parotid_glands", "blood_pool")
+
+
+_CATEGORY = {"liver": "solid_organ", "lymph_node": "lymph_node", "bone": "bone"}
+
+
+def _analyse(folder: Path, patient: Any, regions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Lesions, burden, MIP and VISION eligibility of the written patient."""
+    import csv
+
+    from theranostix.biomarkers import analysis_report, analyze_study, write_study_outputs
+
+    out = folder / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    # The CT comparison set: the phantom's lesions (short axis = diameter) with their PSMA SUVmax.
+    measured = {r["name"]: r["suv_max"] for r in regions}
+    with (out / "comparison.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "category", "short_axis_mm", "suv_max", "source"])
+        for lesion in patient.lesions:
+            short_axis = f"{lesion.diameter_mm:g}"
+            suv_max = f"{measured[lesion.name]:.3f}"
+            writer.writerow([lesion.name, _CATEGORY[lesion.site.value], short_axis, suv_max, "ct"])
+    study = analyze_study(
+        folder / "pet",
+        organs_path=folder / "organs_seg.dcm",
+        method="41pct",
+        tracer="psma",
+        background_correction=True,
+        comparison=out / "comparison.csv",
+    )
+    written = write_study_outputs(study, out)
+    report = analysis_report(study)
+    report["outputs"] = {key: str(path) for key, path in written.items()}
+    report["lesions_placed"] = len(patient.lesions)
+    return dict(report)
 
 
 def synthetic_patient_report(out_dir: Path, *, seed: int = 7, lesions: int = 3) -> dict[str, Any]:
@@ -82,8 +122,10 @@ def synthetic_patient_report(out_dir: Path, *, seed: int = 7, lesions: int = 3) 
                 "volume_ml": stats.volume_ml,
             }
         )
+    analysis = _analyse(folder, patient, regions)
     return {
         "folder": str(folder),
+        "analysis": analysis,
         "tracer": "Ga-68-PSMA-11",
         "series": {"pet_slices": pet.shape[0], "spacing_mm": list(pet.geometry.spacing_mm)},
         "suv": {

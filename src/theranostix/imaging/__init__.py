@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "rtstruct_roi_names": "_rtstruct",
     "read_seg": "_seg",
     "load_mask": "_masks",
+    "load_masks": "_masks",
     # DICOM writing (_dicom_write)
     "write_dicom_series": "_dicom_write",
     "write_rtstruct": "_dicom_write",

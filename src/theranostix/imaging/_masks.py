@@ -27,7 +27,7 @@ from theranostix.imaging._seg import SEG_SOP_CLASS_UIDS, read_seg
 from theranostix.imaging._sitk import _ITK_SUFFIXES, _suffix, read_itk_image
 from theranostix.imaging._volume import Geometry, Mask
 
-__all__ = ["load_mask"]
+__all__ = ["load_mask", "load_masks"]
 
 
 def _split_spec(spec: str | Path) -> tuple[Path, str | None]:
@@ -185,3 +185,63 @@ def _read_seg_selector(path: Path, reference: Geometry, selector: str) -> Mask:
         if not selector.strip().isdigit():
             raise
         return read_seg(path, reference, int(selector))
+
+
+def load_masks(path: str | Path, reference: Geometry) -> dict[str, Mask]:
+    """Every region of an RTSTRUCT, a SEG or a NIfTI / NRRD label map, by name, on a grid.
+
+    Organ segmentations come as one file holding many regions: the ROIs of a
+    structure set, the segments of a SEG, or the labels of a label map (named
+    from a 3D Slicer ``.seg.nrrd`` header when present, else ``"label_<value>"``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    reference : Geometry
+        Grid of the image the masks are for.
+
+    Returns
+    -------
+    dict of str to Mask
+        Names as stored (ROI Name, Segment Label), empty regions left out.
+
+    Raises
+    ------
+    DicomReadError
+        The file is missing or not a mask file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DicomReadError(path, "is not a file (expected an RTSTRUCT, SEG, NIfTI or NRRD)")
+    out: dict[str, Mask] = {}
+    if _suffix(path) in _ITK_SUFFIXES:
+        volume = read_itk_image(path)
+        named = {v: n for n, v in _label_names(volume.metadata.get("header", {})).items()}
+        for value in np.unique(volume.array[volume.array != 0]):
+            label = named.get(int(value), f"label_{value:g}") if float(value).is_integer() else None
+            mask = _itk_mask(path, f"{value:g}", reference)
+            out[label or f"label_{value:g}"] = Mask(mask.array, reference, label or mask.name)
+        return {name: mask for name, mask in out.items() if mask.voxel_count}
+    try:
+        header = pydicom.dcmread(path, stop_before_pixels=True)
+    except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
+        raise DicomReadError(
+            path, f"is neither a DICOM file nor a NIfTI / NRRD image: {exc}"
+        ) from exc
+    sop_class = str(header.get("SOPClassUID", ""))
+    modality = str(header.get("Modality", ""))
+    if sop_class == RTSTRUCT_SOP_CLASS_UID or modality == "RTSTRUCT":
+        for name in rtstruct_roi_names(path):
+            out[name] = rasterize_rtstruct(path, reference, name)
+    elif sop_class in SEG_SOP_CLASS_UIDS or modality == "SEG":
+        masks = read_seg(path, reference)
+        for mask in masks if isinstance(masks, list) else [masks]:
+            out[mask.name] = mask
+    else:
+        raise DicomReadError(
+            path,
+            f"is not a mask file: SOP Class UID (0008,0016) {sop_class!r}, Modality (0008,0060) "
+            f"{modality!r}; expected an RTSTRUCT, a SEG, or a NIfTI / NRRD label map",
+        )
+    return {name: mask for name, mask in out.items() if mask.voxel_count}
