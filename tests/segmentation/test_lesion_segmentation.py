@@ -232,3 +232,19 @@ def test_organ_reference_keeps_away_from_the_border() -> None:
     ref = organ_reference(_suv(a, g), Mask(aorta, g, "aorta"), "blood_pool")
     assert ref.mean == pytest.approx(2.0)
     assert "5 mm" in ref.method
+
+
+def test_ct_liver_heuristic_fails_clearly() -> None:
+    from theranostix.segmentation import liver_mask_from_ct
+
+    g = _grid()
+    water = Volume(np.zeros(g.shape), g, ImageUnit.HU, Modality.CT)
+    with pytest.raises(ThxError, match="no lung on the patient's right"):
+        liver_mask_from_ct(water)
+    with pytest.raises(ThxError, match="needs a CT in HU"):
+        liver_mask_from_ct(_suv(np.zeros(g.shape), g))
+    # lungs but nothing of liver density below them
+    hu = np.zeros(g.shape)
+    hu[20:28, 8:22, 4:14] = -800.0  # a right lung (negative x) high in the volume
+    with pytest.raises(ThxError, match="cannot find the liver on the CT"):
+        liver_mask_from_ct(Volume(hu, g, ImageUnit.HU, Modality.CT))
