@@ -127,8 +127,13 @@ def imaging_rows(folder: Path) -> list[tuple[str, list[float], float | None]]:
 
 
 def main() -> None:
+    """Run every benchmark, or the groups after ``--only``: core, pet-read, pet-analysis."""
     from rich.console import Console
     from rich.table import Table
+
+    groups = {"core", "pet-read", "pet-analysis"}
+    if "--only" in sys.argv:
+        groups = set(sys.argv[sys.argv.index("--only") + 1].split(","))
 
     rng = np.random.default_rng(2)
     activities = rng.uniform(1e6, 1e10, 1_000_000)
@@ -153,41 +158,49 @@ def main() -> None:
     _ = Nuclide("F-18").half_life_s  # warm the data caches once
     grid = np.linspace(0, 30 * 86400, 100_000)
 
-    rows: list[tuple[str, list[float], float | None]] = [
-        (
-            "decay(): 1e6 activities x 1e6 times (F-18)",
-            timed(lambda: decay(activities, "F-18", elapsed), 20),
-            0.050,
-        ),
-        (
-            "decay(): 1e6 activities, one time (Lu-177)",
-            timed(lambda: decay(activities, "Lu-177", 3600.0), 20),
-            0.050,
-        ),
-        (
-            "chain_decay(): Ac-225 chain, 1e5 time points",
-            timed(lambda: chain_decay({"Ac-225": 1e6}, grid), 10),
-            None,
-        ),
-        ("nuclide summary of the 23 clinical nuclides", timed(summaries, 3), None),
-        ("thx --help (process start to exit)", timed(run_command([THX, "--help"]), 7), 0.5),
-        ("first decay-data load (fresh process)", timed(first_load, 3), None),
-        (
-            "thx nuclide show Lu-177 --json (process)",
-            timed(run_command([THX, "nuclide", "show", "Lu-177", "--json"]), 3),
-            None,
-        ),
-    ]
+    rows: list[tuple[str, list[float], float | None]] = []
+    core: list[tuple[str, list[float], float | None]] = (
+        []
+        if "core" not in groups
+        else [
+            (
+                "decay(): 1e6 activities x 1e6 times (F-18)",
+                timed(lambda: decay(activities, "F-18", elapsed), 20),
+                0.050,
+            ),
+            (
+                "decay(): 1e6 activities, one time (Lu-177)",
+                timed(lambda: decay(activities, "Lu-177", 3600.0), 20),
+                0.050,
+            ),
+            (
+                "chain_decay(): Ac-225 chain, 1e5 time points",
+                timed(lambda: chain_decay({"Ac-225": 1e6}, grid), 10),
+                None,
+            ),
+            ("nuclide summary of the 23 clinical nuclides", timed(summaries, 3), None),
+            ("thx --help (process start to exit)", timed(run_command([THX, "--help"]), 7), 0.5),
+            ("first decay-data load (fresh process)", timed(first_load, 3), None),
+            (
+                "thx nuclide show Lu-177 --json (process)",
+                timed(run_command([THX, "nuclide", "show", "Lu-177", "--json"]), 3),
+                None,
+            ),
+        ]
+    )
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "pet"
-        write_pet_series(folder)
-        rows.extend(imaging_rows(folder))
-    with tempfile.TemporaryDirectory() as tmp:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from pet_analysis import analysis_rows
+    rows.extend(core)
+    if "pet-read" in groups:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "pet"
+            write_pet_series(folder)
+            rows.extend(imaging_rows(folder))
+    if "pet-analysis" in groups:
+        with tempfile.TemporaryDirectory() as tmp:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from pet_analysis import analysis_rows
 
-        rows.extend(analysis_rows(Path(tmp)))
+            rows.extend(analysis_rows(Path(tmp)))
 
     table = Table(title="theranostix benchmarks (wall clock)")
     table.add_column("benchmark")
