@@ -58,7 +58,7 @@ def test_phantom_make_table_without_spect(tmp_path: Path) -> None:
 
 def test_phantom_make_user_errors(tmp_path: Path) -> None:
     for args, fragment in (
-        (["--tracer", "fap"], "unknown tracer 'fap'"),
+        (["--tracer", "fap"], "tracer: 'fap' is not one of fdg, psma, sstr"),
         (["--tracer", "fdg", "--lutetium-timepoints", "24"], "no Lu-177 therapy"),
         (["--lutetium-timepoints", "4,x"], "'x' is not a number of hours"),
     ):

@@ -102,7 +102,7 @@ def test_minimal_file_loads(tmp_path: Path) -> None:
         (lambda t: t.replace("schema = 1", "schema = 2"), "schema: 2 is not supported"),
         (
             lambda t: t.replace('tracers = ["psma"]', 'tracers = ["pet"]'),
-            "tracers[0]: tracer 'pet'",
+            "tracers[0]: tracer: 'pet' is not one of",
         ),
         (lambda t: t.replace("date = 2026-01-01", 'date = "2026"'), "date: expected a TOML date"),
         (lambda t: t.replace('title = "Minimal"', 'titel = "Minimal"'), "title: missing"),

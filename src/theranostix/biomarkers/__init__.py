@@ -11,8 +11,9 @@ Public names are imported lazily.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from theranostix import _lazy
 
 _EXPORTS: dict[str, str] = {
     "LesionMetrics": "_types",
@@ -43,12 +44,7 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'theranostix.biomarkers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"theranostix.biomarkers.{module}"), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:

@@ -10,8 +10,9 @@ Coordinates are LPS millimetres and arrays are indexed ``[k, j, i]``; see
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from theranostix import _lazy
 
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
@@ -115,12 +116,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'theranostix.imaging' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"theranostix.imaging.{module}"), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:

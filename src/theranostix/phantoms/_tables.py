@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from theranostix._enums import parse_enum
 from theranostix.errors import ThxError
 
 __all__ = [
@@ -41,13 +42,7 @@ class Tracer(enum.Enum):
     @classmethod
     def parse(cls, value: Tracer | str) -> Tracer:
         """A tracer from its value (``"fdg"``, ``"psma"``, ``"sstr"``, any case)."""
-        if isinstance(value, Tracer):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            allowed = ", ".join(t.value for t in cls)
-            raise ThxError(f"unknown tracer {value!r}; allowed: {allowed}") from None
+        return parse_enum(cls, value, "tracer")
 
 
 class LesionSite(enum.Enum):
@@ -60,13 +55,7 @@ class LesionSite(enum.Enum):
     @classmethod
     def parse(cls, value: LesionSite | str) -> LesionSite:
         """A site from its value (``"liver"``, ``"bone"``, ``"lymph_node"``)."""
-        if isinstance(value, LesionSite):
-            return value
-        try:
-            return cls(str(value).strip().lower().replace("-", "_").replace(" ", "_"))
-        except ValueError:
-            allowed = ", ".join(s.value for s in cls)
-            raise ThxError(f"unknown lesion site {value!r}; allowed: {allowed}") from None
+        return parse_enum(cls, value, "lesion site")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from theranostix._enums import parse_enum
 from theranostix.errors import ThxError
 from theranostix.imaging._volume import Geometry, Mask
 
@@ -32,13 +33,7 @@ class TracerFamily(enum.Enum):
     @classmethod
     def parse(cls, value: TracerFamily | str) -> TracerFamily:
         """Read ``"fdg"``, ``"PSMA"``... (case-insensitive); error naming the choices."""
-        if isinstance(value, TracerFamily):
-            return value
-        text = str(value).strip().lower()
-        for member in cls:
-            if member.value == text:
-                return member
-        raise ThxError(f"tracer {value!r} is not one of {', '.join(m.value for m in cls)}")
+        return parse_enum(cls, value, "tracer")
 
 
 class SegmentationMethod(enum.Enum):
@@ -62,18 +57,9 @@ class SegmentationMethod(enum.Enum):
     @classmethod
     def parse(cls, value: SegmentationMethod | str) -> SegmentationMethod:
         """Read a method by its value (``"percist"``, ``"suv2.5"``, ``"41pct"``...)."""
-        if isinstance(value, SegmentationMethod):
-            return value
-        text = str(value).strip().lower()
-        aliases = {"suv2.5": "suv2.5", "suv25": "suv2.5", "suv4": "suv4.0", "41": "41pct",
-                   "50": "50pct", "41%": "41pct", "50%": "50pct"}  # fmt: skip
-        text = aliases.get(text, text)
-        for member in cls:
-            if member.value == text:
-                return member
-        raise ThxError(
-            f"segmentation method {value!r} is not one of {', '.join(m.value for m in cls)}"
-        )
+        aliases = {"suv25": "suv2.5", "suv4": "suv4.0", "41": "41pct", "50": "50pct",
+                   "41%": "41pct", "50%": "50pct"}  # fmt: skip
+        return parse_enum(cls, value, "segmentation method", aliases)
 
 
 @dataclass(frozen=True, eq=False)

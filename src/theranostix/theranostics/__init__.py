@@ -10,8 +10,9 @@ Public names are imported lazily.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from theranostix import _lazy
 
 _EXPORTS: dict[str, str] = {
     "ComparisonCategory": "_protocol",
@@ -33,12 +34,7 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'theranostix.theranostics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"theranostix.theranostics.{module}"), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:

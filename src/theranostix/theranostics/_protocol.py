@@ -104,6 +104,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from theranostix._enums import parse_enum
 from theranostix.errors import ThxError
 from theranostix.segmentation._types import ReferenceRegion, TracerFamily
 
@@ -133,18 +134,6 @@ SCHEMA_VERSION = 1
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 _E = TypeVar("_E", bound=enum.Enum)
-
-
-def _parse_enum(cls: type[_E], value: object, what: str) -> _E:
-    """``cls(value)`` for an enum of lower-case string values; error naming ``what``."""
-    if isinstance(value, cls):
-        return value
-    text = str(value).strip().lower().replace("-", "_") if isinstance(value, str) else value
-    for member in cls:
-        if member.value == text:
-            return member
-    allowed = ", ".join(str(m.value) for m in cls)
-    raise ThxError(f"{what}: {value!r} is not one of {allowed}")
 
 
 class CriterionKind(enum.Enum):
@@ -300,8 +289,8 @@ class ReferenceCondition:
     def __post_init__(self) -> None:
         if not isinstance(self.reference, str) or not self.reference.strip():
             raise ThxError(f"reference: expected a region name, got {self.reference!r}")
-        object.__setattr__(self, "statistic", _parse_enum(Statistic, self.statistic, "statistic"))
-        object.__setattr__(self, "op", _parse_enum(Operator, self.op, "op"))
+        object.__setattr__(self, "statistic", parse_enum(Statistic, self.statistic, "statistic"))
+        object.__setattr__(self, "op", parse_enum(Operator, self.op, "op"))
         factor = self.factor
         if isinstance(factor, bool) or not isinstance(factor, int | float):
             raise ThxError(f"factor: expected a number, got {factor!r}")
@@ -506,21 +495,21 @@ class Criterion:
                 f"id: {self.id!r} is not a valid criterion id (lower-case letters, digits, "
                 "'-', '_', '.')"
             )
-        kind = _parse_enum(CriterionKind, self.kind, "kind")
+        kind = parse_enum(CriterionKind, self.kind, "kind")
         set_ = functools.partial(object.__setattr__, self)
         set_("kind", kind)
         set_("sources", tuple(self.sources))
         set_("locations", tuple(self.locations))
         set_("references", tuple(self.references))
-        set_("on_fail", _parse_enum(Effect, self.on_fail, "on_fail"))
-        set_("on_not_assessed", _parse_enum(Effect, self.on_not_assessed, "on_not_assessed"))
+        set_("on_fail", parse_enum(Effect, self.on_fail, "on_fail"))
+        set_("on_not_assessed", parse_enum(Effect, self.on_not_assessed, "on_not_assessed"))
         if self.metric is not None:
-            set_("metric", _parse_enum(Metric, self.metric, "metric"))
+            set_("metric", parse_enum(Metric, self.metric, "metric"))
         if self.require is not None:
-            set_("require", _parse_enum(GradeRequirement, self.require, "require"))
+            set_("require", parse_enum(GradeRequirement, self.require, "require"))
         limits: dict[ComparisonCategory, float] = {}
         for key, value in dict(self.size_limits_mm).items():
-            category = _parse_enum(ComparisonCategory, key, "size_limits_mm")
+            category = parse_enum(ComparisonCategory, key, "size_limits_mm")
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ThxError(f"size_limits_mm.{category.value}: expected mm, got {value!r}")
             if not math.isfinite(value) or value <= 0:
@@ -831,10 +820,10 @@ class ComparisonLesion:
             )
         what = f"comparison lesion {self.name!r}"
         object.__setattr__(
-            self, "category", _parse_enum(ComparisonCategory, self.category, f"{what} category")
+            self, "category", parse_enum(ComparisonCategory, self.category, f"{what} category")
         )
         object.__setattr__(
-            self, "source", _parse_enum(ComparisonSource, self.source, f"{what} source")
+            self, "source", parse_enum(ComparisonSource, self.source, f"{what} source")
         )
         for attr, unit in (("short_axis_mm", "mm"), ("suv_max", "image unit")):
             value = getattr(self, attr)
@@ -921,7 +910,7 @@ class _Table:
         if value is None:
             return None
         try:
-            return _parse_enum(cls, value, self.path(key))
+            return parse_enum(cls, value, self.path(key))
         except ThxError as exc:
             raise ThxError(f"{self.file}: {exc}") from None
 
@@ -1018,7 +1007,7 @@ def _read_criterion(table: _Table, scales: Mapping[str, GradeScale]) -> Criterio
         parsed: dict[ComparisonCategory, float] = {}
         for name in list(limits.data):
             try:
-                category = _parse_enum(ComparisonCategory, name, limits.path(name))
+                category = parse_enum(ComparisonCategory, name, limits.path(name))
             except ThxError as exc:
                 raise ThxError(f"{table.file}: {exc}") from None
             value = limits.number(name)
