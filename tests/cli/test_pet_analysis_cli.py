@@ -165,3 +165,16 @@ def test_response_percist_partial_metabolic_response(tmp_path: Path) -> None:
                     "--organs-followup", str(folders[0] / "organs_seg.dcm"))  # fmt: skip
     assert same["response"]["category"] == "SMD"
     assert same["response"]["change_pct"] == pytest.approx(0.0)
+
+
+def test_user_reference_region_wins(psma_folder) -> None:
+    folder, patient = psma_folder
+    report = run_json(
+        "pet", "analyze", str(folder / "pet"), "--method", "percist",
+        "--reference", f"liver={folder / 'organs.dcm'}:liver",
+    )  # fmt: skip
+    liver = report["patient"]["reference"]["liver"]
+    assert liver["method"].startswith("user region")
+    assert liver["volume_ml"] == pytest.approx(patient.region_mask("liver").volume_ml, rel=0.02)
+    bad = runner.invoke(app, ["pet", "analyze", str(folder / "pet"), "--reference", "liver"])
+    assert bad.exit_code == 2 and "NAME=FILE" in bad.output

@@ -171,7 +171,6 @@ def measure_lesions(
     g.require_same_grid(segmentation.geometry, "lesion segmentation")
     for name, mask in (organs or {}).items():
         g.require_same_grid(mask.geometry, f"organ mask {name!r}")
-    values = np.asarray(image.array, dtype=float)
     reach = np.ceil(sphere_radius_mm(_PEAK_SPHERE_ML) / np.asarray(g.spacing_mm)[::-1]).astype(int)
     boxes = ndimage.find_objects(segmentation.labels, max_label=segmentation.count)
     out = []
@@ -183,7 +182,7 @@ def measure_lesions(
         box = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
         sub_geometry = g.crop(tuple(lo), tuple(hi))
         sub = segmentation.labels[box] == label
-        sub_values = values[box]
+        sub_values = np.asarray(image.array[box], dtype=float)
         inside = sub_values[sub]
         peak = local_intensity_peak(
             Volume(sub_values, sub_geometry, image.unit), Mask(sub, sub_geometry, f"lesion_{label}")
@@ -293,6 +292,7 @@ def analyze_pet(
     normalization: str = "bw",
     allow: Mapping[str, Any] | Sequence[str] | None = None,
     references: Mapping[str, ReferenceRegion] | None = None,
+    reference_masks: Mapping[str, Mask] | None = None,
     user_mask: Mask | None = None,
     seeds_mm: Sequence[Sequence[float]] | None = None,
     min_volume_ml: float = 0.5,
@@ -317,7 +317,7 @@ def analyze_pet(
         SUV normalisation (``bw``, ``lbm-james``, ``lbm-janmahasatian``, ``bsa``, ``ibw``).
     allow : mapping or sequence, optional
         Overrides of DICOM values for SUV (see :func:`~theranostix.imaging.parse_allow`).
-    references, user_mask, seeds_mm, min_volume_ml, background_correction
+    references, reference_masks, user_mask, seeds_mm, min_volume_ml, background_correction
         Passed to :func:`~theranostix.segmentation.segment_lesions`.
 
     Returns
@@ -343,6 +343,7 @@ def analyze_pet(
         tracer=family,
         ct=ct,
         references=references,
+        reference_masks=reference_masks,
         user_mask=user_mask,
         seeds_mm=seeds_mm,
         min_volume_ml=min_volume_ml,

@@ -190,9 +190,8 @@ def analyze_study(
     StudyAnalysis
     """
     from theranostix.biomarkers._metrics import analyze_pet
-    from theranostix.imaging._dicom_read import find_series, read_dicom_series
+    from theranostix.imaging._dicom_read import read_dicom_series
     from theranostix.imaging._masks import load_mask, load_masks
-    from theranostix.segmentation._reference import user_reference
 
     pet = read_dicom_series(pet_path, series_uid=series_uid, modality="PT", tz=tz)
     ct = None if ct_path is None else read_dicom_series(ct_path, modality="CT", tz=tz)
@@ -205,15 +204,9 @@ def analyze_study(
             else:
                 organs[name] = mask
     user_mask = None if lesion_mask is None else load_mask(lesion_mask, pet.geometry)
-    references = None
-    if reference_masks:
-        from theranostix.imaging._suv import to_suv
-
-        suv = to_suv(pet, normalization, allow=allow)
-        references = {
-            name: user_reference(suv, load_mask(spec, pet.geometry), name)
-            for name, spec in reference_masks.items()
-        }
+    references = {
+        name: load_mask(spec, pet.geometry) for name, spec in (reference_masks or {}).items()
+    }
     analysis = analyze_pet(
         pet,
         method=method,
@@ -222,7 +215,7 @@ def analyze_study(
         ct=ct,
         normalization=normalization,
         allow=allow,
-        references=references,
+        reference_masks=references or None,
         user_mask=user_mask,
         seeds_mm=seeds_mm,
         min_volume_ml=min_volume_ml,
@@ -238,11 +231,7 @@ def analyze_study(
             result = evaluate_eligibility(analysis, chosen, comparison=lesions)
         elif comparison is not None:
             notes.append("--comparison ignored: no eligibility protocol for this tracer")
-    files: tuple[Path, ...] = ()
-    uid = pet.metadata.get("series_uid")
-    for info in find_series(pet_path):
-        if info.series_uid == uid:
-            files = tuple(info.files)
+    files = tuple(Path(f) for f in pet.metadata.get("files", ()))
     return StudyAnalysis(analysis, result, files, str(pet_path), tuple(notes))
 
 

@@ -159,16 +159,15 @@ def _allowed(
             allowed &= ~region
             used.append(mask.name)
     levels: dict[str, float] = {}
-    values = np.asarray(image.array, dtype=float)
     for name in background:
         for mask in _organ_masks(organs, name):
             image.geometry.require_same_grid(mask.geometry, f"organ mask {mask.name!r}")
-            inside = values[mask.array]
+            inside = np.asarray(image.array[mask.array], dtype=float)
             median = float(np.median(inside))
             mad = float(np.median(np.abs(inside - median)))
             level = median + float(_uptake_table()["background_sd_factor"]) * 1.4826 * mad
             levels[mask.name] = level
-            allowed &= ~(mask.array & (values <= level))
+            allowed &= ~(mask.array & (image.array <= level))
     return allowed, levels, tuple(used)
 
 
@@ -319,6 +318,7 @@ def segment_lesions(
     tracer: TracerFamily | str = TracerFamily.OTHER,
     ct: Volume | None = None,
     references: Mapping[str, ReferenceRegion] | None = None,
+    reference_masks: Mapping[str, Mask] | None = None,
     user_mask: Mask | None = None,
     seeds_mm: Sequence[Sequence[float]] | None = None,
     detection_threshold: float | None = None,
@@ -345,6 +345,9 @@ def segment_lesions(
         To find the liver when no liver mask is given.
     references : mapping of str to ReferenceRegion, optional
         Reference regions already measured (they win over automatic ones).
+    reference_masks : mapping of str to Mask, optional
+        Reference regions drawn by the user (``"liver"``, ``"blood_pool"``...), measured
+        on ``image``; they win over automatic ones.
     user_mask : Mask, optional
         The lesions for ``method="user"``.
     seeds_mm : sequence of (x, y, z), optional
@@ -385,8 +388,8 @@ def segment_lesions(
     if min_volume_ml < 0:
         raise ThxError(f"min_volume_ml must be >= 0, got {min_volume_ml}")
     organs = dict(organs or {})
-    values = np.asarray(image.array, dtype=float)
-    values = np.where(np.isfinite(values), values, -np.inf)
+    raw = np.asarray(image.array)
+    values = np.where(np.isfinite(raw), raw, -np.inf)  # one copy, in the image's float type
     margin = (
         float(_uptake_table()["margin_mm"]) if exclusion_margin_mm is None else exclusion_margin_mm
     )
@@ -400,7 +403,9 @@ def segment_lesions(
         require = ("liver",)
     elif method is SegmentationMethod.PERCIST_BLOOD_POOL:
         require = ("blood_pool",)
-    refs, ref_notes = reference_regions(image, organs, ct=ct, known=references, require=require)
+    refs, ref_notes = reference_regions(
+        image, organs, ct=ct, user=reference_masks, known=references, require=require
+    )
     notes.extend(ref_notes)
 
     detection: float | None

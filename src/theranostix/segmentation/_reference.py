@@ -109,7 +109,7 @@ def _region(
     count = int(np.count_nonzero(inside))
     if count == 0:
         raise ThxError(f"reference region {name!r} is empty ({method})")
-    values = np.asarray(image.array, dtype=float)[inside]
+    values = np.asarray(image.array[inside], dtype=float)
     if not np.all(np.isfinite(values)):
         raise ThxError(f"reference region {name!r} covers NaN or infinite voxels")
     kji = np.argwhere(inside).mean(axis=0)
@@ -242,7 +242,7 @@ def liver_reference(
         cand_kji = cand_kji[right]
     else:
         lobe = "liver (no room in the right lobe)"
-    values = np.asarray(image.array, dtype=float)[box]
+    values = np.asarray(image.array[box], dtype=float)
     values = np.where(np.isfinite(values), values, 0.0)
     ball = _ball(image.geometry, radius).astype(float)
     n = float(ball.sum())
