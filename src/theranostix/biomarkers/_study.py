@@ -20,13 +20,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from theranostix._files import atomic_write
 from theranostix._json import to_plain
 from theranostix.biomarkers._types import PetAnalysis
 from theranostix.errors import ThxError
@@ -260,25 +259,6 @@ def analysis_report(study: StudyAnalysis | PetAnalysis) -> dict[str, Any]:
     }
 
 
-def _atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Write through ``write(tmp)`` to a temporary file beside ``path``, then rename it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = "".join(path.suffixes)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def _lesions_csv(analysis: PetAnalysis) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -322,16 +302,16 @@ def write_study_outputs(
     a = study.analysis
     written: dict[str, Path] = {}
     csv_text = _lesions_csv(a)
-    written["csv"] = _atomic_write(
+    written["csv"] = atomic_write(
         out / "lesions.csv", lambda p: p.write_text(csv_text, encoding="utf-8")
     )
     labels = Volume(a.segmentation.labels.astype(np.int16), a.segmentation.geometry)
-    written["nifti"] = _atomic_write(out / "lesions.nii.gz", lambda p: write_nifti(labels, p))
+    written["nifti"] = atomic_write(out / "lesions.nii.gz", lambda p: write_nifti(labels, p))
     if seg and a.lesions and study.pet_files:
         from theranostix.imaging._dicom_write import write_seg
 
         masks = [a.segmentation.lesion_mask(les.label) for les in a.lesions]
-        written["seg"] = _atomic_write(
+        written["seg"] = atomic_write(
             out / "lesions_seg.dcm",
             lambda p: write_seg(
                 masks, study.pet_files, p, series_description="theranostix PET lesions"
@@ -340,13 +320,13 @@ def write_study_outputs(
     if mip:
         from theranostix.biomarkers._mip import write_mip_png
 
-        written["mip"] = _atomic_write(out / "mip.png", lambda p: write_mip_png(a, p))
+        written["mip"] = atomic_write(out / "mip.png", lambda p: write_mip_png(a, p))
     report = analysis_report(study)
     report["outputs"] = {
         key: str(path) for key, path in {**written, "json": out / "summary.json"}.items()
     }
     text = json.dumps(to_plain(report), indent=2, ensure_ascii=False) + "\n"
-    written["json"] = _atomic_write(
+    written["json"] = atomic_write(
         out / "summary.json", lambda p: p.write_text(text, encoding="utf-8")
     )
     return written

@@ -17,6 +17,7 @@ import theranostix.cli._phantom as _phantom
 from theranostix.cli import _nuclide, _pet, _production
 from theranostix.cli import _pet_analysis as _pet_analysis  # registers pet analyze/...
 from theranostix.cli._demo import demo
+from theranostix.cli._radiomics import radiomics_command
 
 app = typer.Typer(
     name="thx",
@@ -32,6 +33,7 @@ app.add_typer(_production.generator_app, name="generator")
 app.add_typer(_production.labelling_app, name="label")
 app.add_typer(_pet.pet_app, name="pet")
 app.command("demo")(demo)
+app.command("radiomics")(radiomics_command)
 app.add_typer(_phantom.phantom_app, name="phantom")
 
 

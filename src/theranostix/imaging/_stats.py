@@ -50,7 +50,7 @@ _SURFACE_RTOL = 1e-9
 _GATHER_LIMIT = 4_000_000
 # Below this many multiply-adds a direct (exact) correlation is used; above it
 # an FFT convolution.
-_DIRECT_LIMIT = 50_000_000
+_DIRECT_LIMIT = 2_000_000
 
 
 def sphere_radius_mm(sphere_volume_ml: float) -> float:

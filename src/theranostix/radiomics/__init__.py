@@ -1,4 +1,4 @@
-"""Radiomics conformant to IBSI 1 (in progress: processing steps and feature families).
+"""Radiomics conformant to IBSI 1: processing chain and all feature families.
 
 Feature functions take a discretised image (integer grey levels ``1..Ng``, indexed
 ``[k, j, i]``) and a boolean ROI mask of the same shape and return a mapping from
@@ -17,6 +17,12 @@ from typing import Any
 from theranostix import _lazy
 
 _EXPORTS: dict[str, str] = {
+    "FAMILIES": "_pipeline",
+    "PreparedRoi": "_pipeline",
+    "extract_features": "_pipeline",
+    "family_features": "_pipeline",
+    "prepare_roi": "_pipeline",
+    "morphology_features": "_morphology",
     "RadiomicsSettings": "_settings",
     "load_settings": "_settings",
     "preset_names": "_settings",

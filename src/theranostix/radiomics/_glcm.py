@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from theranostix.radiomics._roi import validate_discretised
+from theranostix.radiomics._roi import ALL_DIMS, check_dims, select_dims, validate_discretised
 
 __all__ = ["glcm_features"]
 
@@ -95,7 +95,12 @@ def _shifted_views(shape: Sequence[int], offset: Offset) -> tuple[tuple[slice, .
 
 
 def cooccurrence_per_slice(
-    grey: NDArray[np.int64], mask: NDArray[np.bool_], offset: Offset, n_levels: int
+    grey: NDArray[np.int64],
+    mask: NDArray[np.bool_],
+    offset: Offset,
+    n_levels: int,
+    *,
+    per_slice: bool = True,
 ) -> NDArray[np.float64]:
     """Symmetric co-occurrence counts per slice for one direction.
 
@@ -109,19 +114,27 @@ def cooccurrence_per_slice(
         Direction ``(dk, dj, di)``.
     n_levels
         Number of grey levels ``Ng``.
+    per_slice
+        ``False`` sums over the slices while counting: one ``(Ng, Ng)`` matrix, the
+        memory of the grey levels only (3D aggregation).
 
     Returns
     -------
     numpy.ndarray
         Counts of shape ``(K, Ng, Ng)``; entry ``[k]`` holds the pairs whose first voxel
-        lies in slice ``k`` (for in-plane directions, the pairs of slice ``k``).
+        lies in slice ``k`` (for in-plane directions, the pairs of slice ``k``). Shape
+        ``(Ng, Ng)`` when ``per_slice`` is false.
     """
     src, dst = _shifted_views(grey.shape, offset)
     valid = mask[src] & mask[dst]
     first = grey[src][valid] - 1
     second = grey[dst][valid] - 1
-    k = np.nonzero(valid)[0] + src[0].start
     ng2 = n_levels * n_levels
+    if not per_slice:
+        pairs = np.bincount(first * n_levels + second, minlength=ng2).astype(np.float64)
+        matrix = pairs.reshape(n_levels, n_levels)
+        return matrix + matrix.T
+    k = np.nonzero(valid)[0] + src[0].start
     n_slices = grey.shape[0]
     counts = np.bincount(k * ng2 + first * n_levels + second, minlength=n_slices * ng2)
     matrices = counts.reshape(n_slices, n_levels, n_levels).astype(np.float64)
@@ -238,14 +251,15 @@ def aggregate(
     names: Iterable[str],
     prefix: str,
 ) -> dict[str, float]:
-    """Apply the six IBSI aggregation methods to directional matrices.
+    """Apply the IBSI aggregation methods to directional matrices.
 
     Parameters
     ----------
     per_slice
-        For each in-plane direction, the per-slice matrices, shape ``(K, ...)``.
+        For each in-plane direction, the per-slice matrices, shape ``(K, ...)``; empty
+        to skip the 2D and 2.5D aggregations.
     per_direction_3d
-        For each 3D direction, the matrix of the whole volume.
+        For each 3D direction, the matrix of the whole volume; empty to skip 3D.
     features
         ``features(matrix, n_voxels)`` returning feature name to value; ``n_voxels`` is
         the number of ROI voxels behind the (merged) matrix, counted once per merged
@@ -260,43 +274,45 @@ def aggregate(
     Returns
     -------
     dict[str, float]
-        Tag ``{prefix}_{name}_{aggregation}`` to value.
+        Tag ``{prefix}_{name}_{aggregation}`` to value, for the aggregations computed.
     """
-    n_dir_2d = len(per_slice)
-    stack = np.stack(per_slice)  # (directions, K, ...)
-    sum_axes = tuple(range(2, stack.ndim))
-    present = stack.sum(axis=sum_axes) > 0  # (directions, K)
     total_voxels = float(voxels_per_slice.sum())
-    results: dict[str, list[dict[str, float]]] = {
-        "2D_avg": [
+    results: dict[str, list[dict[str, float]]] = {}
+    if per_slice:
+        n_dir_2d = len(per_slice)
+        stack = np.stack(per_slice)  # (directions, K, ...)
+        present = stack.sum(axis=tuple(range(2, stack.ndim))) > 0  # (directions, K)
+        results["2D_avg"] = [
             features(stack[d, k], float(voxels_per_slice[k]))
             for k in range(stack.shape[1])
             for d in range(n_dir_2d)
             if present[d, k]
-        ],
-        "2D_comb": [
+        ]
+        results["2D_comb"] = [
             features(stack[:, k].sum(axis=0), n_dir_2d * float(voxels_per_slice[k]))
             for k in range(stack.shape[1])
             if present[:, k].any()
-        ],
-        "2_5D_avg": [
+        ]
+        results["2_5D_avg"] = [
             features(stack[d].sum(axis=0), total_voxels)
             for d in range(n_dir_2d)
             if present[d].any()
-        ],
-        "2_5D_comb": [features(stack.sum(axis=(0, 1)), n_dir_2d * total_voxels)]
-        if present.any()
-        else [],
-        "3D_avg": [features(m, total_voxels) for m in per_direction_3d if m.sum() > 0],
-    }
-    merged_3d = np.sum(per_direction_3d, axis=0)
-    results["3D_comb"] = (
-        [features(merged_3d, len(per_direction_3d) * total_voxels)] if merged_3d.sum() > 0 else []
-    )
+        ]
+        merged_2d = stack.sum(axis=(0, 1))
+        results["2_5D_comb"] = (
+            [features(merged_2d, n_dir_2d * total_voxels)] if present.any() else []
+        )
+    if per_direction_3d:
+        results["3D_avg"] = [features(m, total_voxels) for m in per_direction_3d if m.sum() > 0]
+        merged_3d = np.sum(per_direction_3d, axis=0)
+        results["3D_comb"] = (
+            [features(merged_3d, len(per_direction_3d) * total_voxels)]
+            if merged_3d.sum() > 0
+            else []
+        )
     names = tuple(names)
     out: dict[str, float] = {}
-    for suffix in ("2D_avg", "2D_comb", "2_5D_avg", "2_5D_comb", "3D_avg", "3D_comb"):
-        values = results[suffix]
+    for suffix, values in results.items():
         for name in names:
             out[f"{prefix}_{name}_{suffix}"] = (
                 float(np.mean([v[name] for v in values])) if values else float("nan")
@@ -309,6 +325,7 @@ def glcm_features(
     mask: NDArray[np.bool_],
     *,
     n_levels: int | None = None,
+    dims: Iterable[str] = ALL_DIMS,
 ) -> dict[str, float]:
     """IBSI grey level co-occurrence matrix features for all six aggregations.
 
@@ -320,6 +337,9 @@ def glcm_features(
         Boolean ROI of the same shape.
     n_levels
         Number of grey levels ``Ng``; default ``grey[mask].max()``.
+    dims
+        Aggregations to compute, among ``2D`` (``*_2D_avg``, ``*_2D_comb``), ``2.5D``
+        and ``3D``; all by default.
 
     Returns
     -------
@@ -349,12 +369,19 @@ def glcm_features(
     0.5
     """
     grey_i, mask_b, ng = validate_discretised(grey, mask, n_levels)
-    per_slice = [cooccurrence_per_slice(grey_i, mask_b, d, ng) for d in DIRECTIONS_2D]
-    per_direction_3d = [
-        cooccurrence_per_slice(grey_i, mask_b, d, ng).sum(axis=0) for d in DIRECTIONS_3D
-    ]
+    chosen = check_dims(dims)
+    per_slice = (
+        [cooccurrence_per_slice(grey_i, mask_b, d, ng) for d in DIRECTIONS_2D]
+        if chosen & {"2D", "2.5D"}
+        else []
+    )
+    per_direction_3d = (
+        [cooccurrence_per_slice(grey_i, mask_b, d, ng, per_slice=False) for d in DIRECTIONS_3D]
+        if "3D" in chosen
+        else []
+    )
     voxels = mask_b.sum(axis=(1, 2)).astype(np.float64)
-    return aggregate(
+    out = aggregate(
         per_slice,
         per_direction_3d,
         lambda m, _n: glcm_matrix_features(m),
@@ -362,3 +389,4 @@ def glcm_features(
         GLCM_FEATURE_NAMES,
         "cm",
     )
+    return select_dims(out, chosen)

@@ -20,6 +20,8 @@ phenotyping. Radiology 2020;295:328-338. https://doi.org/10.1148/radiol.20201911
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -29,7 +31,7 @@ from theranostix.radiomics._glcm import (
     Offset,
     aggregate,
 )
-from theranostix.radiomics._roi import validate_discretised
+from theranostix.radiomics._roi import ALL_DIMS, check_dims, select_dims, validate_discretised
 
 __all__ = ["glrlm_features"]
 
@@ -55,7 +57,12 @@ GLRLM_FEATURE_NAMES: tuple[str, ...] = (
 
 
 def run_length_per_slice(
-    grey: NDArray[np.int64], mask: NDArray[np.bool_], offset: Offset, n_levels: int
+    grey: NDArray[np.int64],
+    mask: NDArray[np.bool_],
+    offset: Offset,
+    n_levels: int,
+    *,
+    per_slice: bool = True,
 ) -> NDArray[np.float64]:
     """Run length counts per slice for one direction.
 
@@ -73,13 +80,15 @@ def run_length_per_slice(
         Direction ``(dk, dj, di)``.
     n_levels
         Number of grey levels ``Ng``.
+    per_slice
+        ``False`` counts the runs of the whole volume in one ``(Ng, Lmax)`` matrix.
 
     Returns
     -------
     numpy.ndarray
         Counts of shape ``(K, Ng, Lmax)`` with ``Lmax = max(grey.shape)``; entry
         ``[k, i - 1, j - 1]`` counts the runs of grey level ``i`` and length ``j`` whose
-        first voxel lies in slice ``k``.
+        first voxel lies in slice ``k``. Shape ``(Ng, Lmax)`` when ``per_slice`` is false.
     """
     shape = grey.shape
     max_len = max(shape)
@@ -102,9 +111,12 @@ def run_length_per_slice(
     lengths = np.diff(np.append(run_starts, values.size))
     levels = values[run_starts]
     keep = levels > 0
+    cells = n_levels * max_len
+    if not per_slice:
+        runs = np.bincount((levels[keep] - 1) * max_len + (lengths[keep] - 1), minlength=cells)
+        return runs.reshape(n_levels, max_len).astype(np.float64)
     slice_k = coords[0][order[run_starts[keep]]]
     n_slices = shape[0]
-    cells = n_levels * max_len
     counts = np.bincount(
         slice_k * cells + (levels[keep] - 1) * max_len + (lengths[keep] - 1),
         minlength=n_slices * cells,
@@ -177,6 +189,7 @@ def glrlm_features(
     mask: NDArray[np.bool_],
     *,
     n_levels: int | None = None,
+    dims: Iterable[str] = ALL_DIMS,
 ) -> dict[str, float]:
     """IBSI grey level run length matrix features for all six aggregations.
 
@@ -188,6 +201,9 @@ def glrlm_features(
         Boolean ROI of the same shape.
     n_levels
         Number of grey levels ``Ng``; default ``grey[mask].max()``.
+    dims
+        Aggregations to compute, among ``2D`` (``*_2D_avg``, ``*_2D_comb``), ``2.5D``
+        and ``3D``; all by default.
 
     Returns
     -------
@@ -217,11 +233,19 @@ def glrlm_features(
     0.974...
     """
     grey_i, mask_b, ng = validate_discretised(grey, mask, n_levels)
-    per_slice = [run_length_per_slice(grey_i, mask_b, d, ng) for d in DIRECTIONS_2D]
-    per_direction_3d = [
-        run_length_per_slice(grey_i, mask_b, d, ng).sum(axis=0) for d in DIRECTIONS_3D
-    ]
+    chosen = check_dims(dims)
+    per_slice = (
+        [run_length_per_slice(grey_i, mask_b, d, ng) for d in DIRECTIONS_2D]
+        if chosen & {"2D", "2.5D"}
+        else []
+    )
+    per_direction_3d = (
+        [run_length_per_slice(grey_i, mask_b, d, ng, per_slice=False) for d in DIRECTIONS_3D]
+        if "3D" in chosen
+        else []
+    )
     voxels = mask_b.sum(axis=(1, 2)).astype(np.float64)
-    return aggregate(
+    out = aggregate(
         per_slice, per_direction_3d, glrlm_matrix_features, voxels, GLRLM_FEATURE_NAMES, "rlm"
     )
+    return select_dims(out, chosen)

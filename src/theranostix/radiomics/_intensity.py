@@ -305,6 +305,7 @@ def _ivh_bins(
     discretised: bool,
     bin_width: float | None,
     value_range: tuple[float, float] | None,
+    n_bins: int = _IVH_ARBITRARY_BINS,
 ) -> tuple[npt.NDArray[np.intp], int, float, float, float]:
     """Voxel positions on the IVH grid and the grid: ``(index, n, start, step, span)``.
 
@@ -331,9 +332,8 @@ def _ivh_bins(
     low, high = _range_bounds(value_range, x)
     if bin_width is None:
         # Arbitrary units: fixed bin number with 1000 bins, X_d,gl = X_d, G = [1, Ng].
-        bins = discretise_fixed_bin_number(x, _IVH_ARBITRARY_BINS)
-        n = _IVH_ARBITRARY_BINS
-        return bins.astype(np.intp) - 1, n, 1.0, 1.0, float(n - 1)
+        bins = discretise_fixed_bin_number(x, n_bins)
+        return bins.astype(np.intp) - 1, n_bins, 1.0, 1.0, float(n_bins - 1)
     # Continuous calibrated intensities: fixed bin size from X_gl,min, bin centres
     # X_d,gl = X_gl,min + (X_d - 0.5) w_b, G = [X_gl,min + w_b/2, X_gl,max - w_b/2].
     bins = discretise_fixed_bin_size(x, bin_width, minimum=low)
@@ -347,6 +347,7 @@ def ivh_features(
     discretised: bool,
     bin_width: float | None = None,
     value_range: tuple[float, float] | None = None,
+    n_bins: int = _IVH_ARBITRARY_BINS,
 ) -> dict[str, float]:
     """IBSI intensity-volume histogram features (P88C) of the ROI's intensities.
 
@@ -375,7 +376,8 @@ def ivh_features(
       ``X_min`` (lower bound of ``value_range``, or the minimum), bin centres
       ``X_min + (X_d - 0.5) w_b`` and ``G = [X_min + w_b/2, X_max - w_b/2]``;
     - ``discretised=False`` without ``bin_width`` (arbitrary units): fixed bin
-      number discretisation into 1000 bins, ``G = [1, 1000]``, ``w_d = 1``.
+      number discretisation into ``n_bins`` bins (1000, as IBSI recommends, by
+      default), ``G = [1, n_bins]``, ``w_d = 1``.
 
     Parameters
     ----------
@@ -389,6 +391,8 @@ def ivh_features(
     value_range : tuple of float, optional
         Re-segmentation range ``(low, high)``; an infinite bound is replaced by
         the minimum or maximum intensity.
+    n_bins : int
+        Number of bins for arbitrary units (no ``bin_width``).
 
     Returns
     -------
@@ -417,7 +421,7 @@ def ivh_features(
     """
     x = _finite_values(values, "intensity-volume histogram features")
     index, n, start, step, span = _ivh_bins(
-        x, discretised=discretised, bin_width=bin_width, value_range=value_range
+        x, discretised=discretised, bin_width=bin_width, value_range=value_range, n_bins=n_bins
     )
     if not span > 0 or n < 2:
         raise ThxError(

@@ -33,6 +33,7 @@ from theranostix.radiomics._settings import Interpolation
 
 __all__ = ["grid_axis", "interpolate_image", "interpolate_mask", "interpolation_geometry"]
 
+Block = tuple[tuple[int, int, int], tuple[int, int, int]]
 _ORDER = {Interpolation.NEAREST: 0, Interpolation.LINEAR: 1, Interpolation.CUBIC: 3}
 # n_a s_a / s_b that is an integer up to floating-point error is that integer
 _CEIL_TOL = 1e-6
@@ -90,6 +91,21 @@ def interpolation_geometry(
     return new, np.array(start_ijk[::-1]), np.array(step_ijk[::-1])
 
 
+def _block_grid(
+    grid: Geometry,
+    start: npt.NDArray[np.float64],
+    step: npt.NDArray[np.float64],
+    block: Block | None,
+) -> tuple[Geometry, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The grid, start and step of a block of the interpolation grid."""
+    if block is None:
+        return grid, start, step
+    lo, hi = block
+    sub = grid.crop(lo, hi)
+    first = np.array([max(0, int(a)) for a in lo], dtype=np.float64)
+    return sub, start + first * step, step
+
+
 def _transform(
     array: npt.NDArray[np.floating],
     shape: tuple[int, int, int],
@@ -119,6 +135,7 @@ def interpolate_image(
     *,
     method: Interpolation = Interpolation.LINEAR,
     rounding: float | None = None,
+    block: Block | None = None,
 ) -> tuple[npt.NDArray[np.float64], Geometry]:
     """Interpolate an image onto the IBSI *align grid centers* grid.
 
@@ -133,6 +150,9 @@ def interpolate_image(
         Nearest neighbour, (tri)linear or (tri)cubic spline.
     rounding : float, optional
         Round the result to multiples of this step (1.0 for Hounsfield units).
+    block : ((k0, j0, i0), (k1, j1, i1)), optional
+        Compute only this block of the new grid (stop exclusive); the values are
+        those of the whole grid, and the geometry is the block's.
 
     Returns
     -------
@@ -140,7 +160,7 @@ def interpolate_image(
     """
     if array.shape != geometry.shape:
         raise ThxError(f"image shape {array.shape} differs from its geometry {geometry.shape}")
-    new, start, step = interpolation_geometry(geometry, spacing_mm)
+    new, start, step = _block_grid(*interpolation_geometry(geometry, spacing_mm), block)
     out = _transform(array, new.shape, start, step, _ORDER[method])
     if rounding is not None:
         out = np.round(out / rounding) * rounding
@@ -154,13 +174,17 @@ def interpolate_mask(
     *,
     method: Interpolation = Interpolation.LINEAR,
     partial_volume: float = 0.5,
+    block: Block | None = None,
 ) -> tuple[npt.NDArray[np.bool_], Geometry]:
-    """Interpolate a ROI mask and binarise it at ``R >= partial_volume`` (IBSI E8H9)."""
+    """Interpolate a ROI mask and binarise it at ``R >= partial_volume`` (IBSI E8H9).
+
+    ``block`` selects a block of the new grid as in :func:`interpolate_image`.
+    """
     if method is Interpolation.CUBIC:
         raise ThxError("a ROI mask is interpolated by nearest neighbour or linear, not cubic")
     if not 0 < partial_volume <= 1:
         raise ThxError(f"partial-volume threshold must lie in (0, 1], got {partial_volume}")
-    new, start, step = interpolation_geometry(geometry, spacing_mm)
+    new, start, step = _block_grid(*interpolation_geometry(geometry, spacing_mm), block)
     values = _transform(mask.astype(np.float64), new.shape, start, step, _ORDER[method])
     # float32 precision as the manual asks, with a margin against 0.4999... from rounding
     return np.asarray(values >= partial_volume - 1e-6), new

@@ -22,12 +22,13 @@ phenotyping. Radiology 2020;295:328-338. https://doi.org/10.1148/radiol.20201911
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from theranostix.radiomics._roi import validate_discretised
+from theranostix.radiomics._roi import ALL_DIMS, validate_discretised
 from theranostix.radiomics._zones import (
     BoolArray,
     FloatArray,
@@ -58,6 +59,9 @@ _NGL_TAGS: tuple[str, ...] = (
     "dc_entr",  # dependence count entropy, FCBV
     "dc_energy",  # dependence count energy, CAS9
 )
+
+#: Feature tags of the NGTDM family (IBSI ``IPET``), as ``_ngtdm_from_matrix`` returns them.
+_NGT_TAGS: tuple[str, ...] = ("coarseness", "contrast", "busyness", "complexity", "strength")
 
 #: Coarseness when the NGTDM is all zero (IBSI 1, ``QCDE``).
 _COARSENESS_MAX = 1.0e6
@@ -198,7 +202,11 @@ def dependence_matrix(
 
 
 def ngtdm_features(
-    grey: npt.ArrayLike, mask: npt.ArrayLike, *, n_levels: int | None = None
+    grey: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    *,
+    n_levels: int | None = None,
+    dims: Iterable[str] = ALL_DIMS,
 ) -> dict[str, float]:
     """IBSI 1 neighbourhood grey tone difference matrix features (``IPET``).
 
@@ -210,6 +218,8 @@ def ngtdm_features(
         ROI mask of the same shape.
     n_levels : int, optional
         Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
+    dims : iterable of str
+        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
 
     Returns
     -------
@@ -230,11 +240,17 @@ def ngtdm_features(
     (1.0, 1.0)
     """
     g, m, ng = validate_discretised(grey, mask, n_levels)
-    return aggregate(g, m, ng, "ngt", grey_tone_difference_matrix, _ngtdm_from_matrix)
+    return aggregate(
+        g, m, ng, "ngt", grey_tone_difference_matrix, _ngtdm_from_matrix, dims, names=_NGT_TAGS
+    )
 
 
 def ngldm_features(
-    grey: npt.ArrayLike, mask: npt.ArrayLike, *, n_levels: int | None = None
+    grey: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    *,
+    n_levels: int | None = None,
+    dims: Iterable[str] = ALL_DIMS,
 ) -> dict[str, float]:
     """IBSI 1 neighbouring grey level dependence matrix features (``REK0``).
 
@@ -248,6 +264,8 @@ def ngldm_features(
         ROI mask of the same shape.
     n_levels : int, optional
         Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
+    dims : iterable of str
+        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
 
     Returns
     -------
@@ -275,4 +293,6 @@ def ngldm_features(
         "ngl",
         dependence_matrix,
         lambda mat, nv: zone_features(mat, nv, _NGL_TAGS, energy=True),
+        dims,
+        names=_NGL_TAGS,
     )

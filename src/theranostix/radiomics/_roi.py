@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import NDArray
 
 from theranostix.errors import ThxError
 
-__all__ = ["validate_discretised"]
+__all__ = ["ALL_DIMS", "check_dims", "select_dims", "validate_discretised"]
+
+#: The texture aggregation dimensionalities: per slice (2D), slices merged (2.5D), volume (3D).
+ALL_DIMS: tuple[str, ...] = ("2D", "2.5D", "3D")
+
+
+def check_dims(dims: Iterable[str]) -> frozenset[str]:
+    """The requested aggregation dimensionalities, checked against :data:`ALL_DIMS`.
+
+    Examples
+    --------
+    >>> sorted(check_dims(["3D", "2D"]))
+    ['2D', '3D']
+    """
+    chosen = frozenset(dims)
+    unknown = sorted(chosen - set(ALL_DIMS))
+    if unknown or not chosen:
+        raise ThxError(
+            f"texture aggregations: {unknown or 'none'} given; choose among {', '.join(ALL_DIMS)}"
+        )
+    return chosen
+
+
+def tag_dims(tag: str) -> str:
+    """The aggregation dimensionality of a texture tag (``cm_energy_2_5D_avg`` -> ``2.5D``)."""
+    for marker, dims in (("_2_5D", "2.5D"), ("_3D", "3D"), ("_2D", "2D")):
+        if marker in tag:
+            return dims
+    raise ThxError(f"tag {tag!r} names no aggregation")
+
+
+def select_dims(features: dict[str, float], chosen: frozenset[str]) -> dict[str, float]:
+    """The features whose aggregation is among ``chosen``.
+
+    Examples
+    --------
+    >>> select_dims({"szm_sze_2D": 1.0, "szm_sze_2_5D": 2.0}, frozenset({"2.5D"}))
+    {'szm_sze_2_5D': 2.0}
+    """
+    return {tag: value for tag, value in features.items() if tag_dims(tag) in chosen}
 
 
 def validate_discretised(

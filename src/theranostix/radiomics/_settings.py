@@ -27,8 +27,10 @@ Schema 1 (every section optional except the top level)::
     bin_width = 2.5
 
     [texture]
-    distance = 1                     # GLCM, NGTDM, NGLDM (Chebyshev)
-    ngldm_coarseness = 0
+    distance = 1                     # GLCM, NGTDM, NGLDM (Chebyshev); only 1 is implemented
+    ngldm_coarseness = 0             # only 0 is implemented
+    aggregations = ["3D"]            # among "2D", "2.5D", "3D"; default: 2D settings give
+                                     # 2D and 2.5D, 3D settings give 3D
 
 Presets (``data/presets``): ``ibsi-digital``, ``ibsi-A`` to ``ibsi-E`` (the five
 configurations of the IBSI reference manual, chapter "Reference data sets",
@@ -100,6 +102,7 @@ class RadiomicsSettings:
     ivh: Discretisation = field(default_factory=Discretisation)
     distance: int = 1
     ngldm_coarseness: int = 0
+    aggregations: tuple[str, ...] = ()
 
 
 _SECTIONS = {
@@ -108,7 +111,7 @@ _SECTIONS = {
     "resegmentation": {"range", "outliers_sd"},
     "discretisation": {"method", "bin_width", "n_bins"},
     "ivh": {"method", "bin_width", "n_bins"},
-    "texture": {"distance", "ngldm_coarseness"},
+    "texture": {"distance", "ngldm_coarseness", "aggregations"},
 }  # fmt: skip
 _TOP = {"schema", "name", "dimensionality", *_SECTIONS}
 
@@ -212,6 +215,17 @@ def _build(data: dict[str, Any]) -> RadiomicsSettings:
         raise ThxError(f"texture.distance: a positive integer is required, got {distance!r}")
     if not isinstance(coarseness, int) or isinstance(coarseness, bool) or coarseness < 0:
         raise ThxError(f"texture.ngldm_coarseness: an integer >= 0 is required, got {coarseness!r}")
+    if distance != 1 or coarseness != 0:
+        raise ThxError(
+            "texture: only distance = 1 and ngldm_coarseness = 0 (the IBSI reference "
+            f"settings) are implemented, got distance {distance}, coarseness {coarseness}"
+        )
+    aggregations = texture.get("aggregations", [])
+    if not isinstance(aggregations, list) or not set(aggregations) <= {"2D", "2.5D", "3D"}:
+        raise ThxError(
+            "texture.aggregations: a list among '2D', '2.5D', '3D' is required, "
+            f"got {aggregations!r}"
+        )
     partial = interp.get("roi_partial_volume", 0.5)
     partial = _number("interpolation.roi_partial_volume", partial)
     if partial > 1:
@@ -237,6 +251,7 @@ def _build(data: dict[str, Any]) -> RadiomicsSettings:
         ivh=_discretisation("ivh", sections["ivh"]),
         distance=distance,
         ngldm_coarseness=coarseness,
+        aggregations=tuple(dict.fromkeys(aggregations)),
     )
 
 

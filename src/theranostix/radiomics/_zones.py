@@ -21,13 +21,14 @@ phenotyping. Radiology 2020;295:328-338. https://doi.org/10.1148/radiol.20201911
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from theranostix.radiomics._roi import validate_discretised
+from theranostix.radiomics._roi import ALL_DIMS, check_dims, select_dims, validate_discretised
 
 __all__ = ["gldzm_features", "glszm_features"]
 
@@ -153,10 +154,14 @@ def aggregate(
     mask: BoolArray,
     n_levels: int,
     prefix: str,
-    matrix_of: Callable[[IntArray, BoolArray, int, bool], tuple[FloatArray, int]],
+    matrix_of: Callable[..., tuple[FloatArray, int]],
     features_of: Callable[[FloatArray, int], dict[str, float]],
+    dims: Iterable[str] = ALL_DIMS,
+    edge: BoolArray | None = None,
+    *,
+    names: Sequence[str],
 ) -> dict[str, float]:
-    """Compute a matrix family for the 2D, 2.5D and 3D aggregations.
+    """Compute a matrix family for the 2D, 2.5D and 3D aggregations (or those in ``dims``).
 
     Parameters
     ----------
@@ -171,6 +176,13 @@ def aggregate(
         (the arrays then hold one slice, still as 3D arrays of one plane).
     features_of : callable
         ``features_of(matrix, normaliser)`` returns the features by short name.
+    dims : iterable of str
+        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``.
+    edge : ndarray of bool, optional
+        A mask passed on to ``matrix_of`` as a fifth argument, sliced as ``grey``.
+    names : sequence of str
+        The feature names ``features_of`` returns; a feature whose matrix is empty
+        for an aggregation (e.g. no voxel with a neighbour) is NaN.
 
     Returns
     -------
@@ -178,14 +190,16 @@ def aggregate(
         ``{prefix}_{name}_{2D|2_5D|3D}`` -> value. Slices without ROI voxels, or with
         an empty matrix, are left out of the 2D and 2.5D aggregations.
     """
+    chosen = check_dims(dims)
     per_slice: list[dict[str, float]] = []
     merged: FloatArray | None = None
     merged_norm = 0
-    for k in range(grey.shape[0]):
+    for k in range(grey.shape[0] if chosen & {"2D", "2.5D"} else 0):
         sl_mask = mask[k : k + 1]
         if not sl_mask.any():
             continue
-        matrix, norm = matrix_of(grey[k : k + 1], sl_mask, n_levels, True)
+        extra = () if edge is None else (edge[k : k + 1],)
+        matrix, norm = matrix_of(grey[k : k + 1], sl_mask, n_levels, True, *extra)
         if matrix.sum() <= 0:
             continue
         per_slice.append(features_of(matrix, norm))
@@ -197,11 +211,15 @@ def aggregate(
             out[f"{prefix}_{name}_2D"] = float(np.mean([f[name] for f in per_slice]))
         for name, value in features_of(merged, merged_norm).items():
             out[f"{prefix}_{name}_2_5D"] = value
-    matrix, norm = matrix_of(grey, mask, n_levels, False)
-    if matrix.sum() > 0:
-        for name, value in features_of(matrix, norm).items():
-            out[f"{prefix}_{name}_3D"] = value
-    return out
+    if "3D" in chosen:
+        matrix, norm = matrix_of(grey, mask, n_levels, False, *(() if edge is None else (edge,)))
+        if matrix.sum() > 0:
+            for name, value in features_of(matrix, norm).items():
+                out[f"{prefix}_{name}_3D"] = value
+    for suffix in ("2D", "2_5D", "3D"):
+        for name in names:
+            out.setdefault(f"{prefix}_{name}_{suffix}", math.nan)
+    return select_dims(out, chosen)
 
 
 def _add_padded(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -286,7 +304,11 @@ def size_zone_matrix(
 
 
 def distance_zone_matrix(
-    grey: IntArray, mask: BoolArray, n_levels: int, in_plane: bool = False
+    grey: IntArray,
+    mask: BoolArray,
+    n_levels: int,
+    in_plane: bool = False,
+    edge: BoolArray | None = None,
 ) -> tuple[FloatArray, int]:
     """Grey level distance zone matrix (IBSI 1, section 3.9, ``VMDZ``).
 
@@ -303,6 +325,10 @@ def distance_zone_matrix(
         Validated image, ROI and number of grey levels.
     in_plane : bool
         Compute zones and distances within each slice.
+    edge : ndarray of bool, optional
+        The mask whose edge the distances are measured to: the morphological mask
+        when the intensity mask was re-segmented (IBSI 1, section 3.9: holes left
+        by re-segmentation are not edges); ``mask`` by default.
 
     Returns
     -------
@@ -311,13 +337,14 @@ def distance_zone_matrix(
         Number of ROI voxels ``N_v``.
     """
     labels, zone_level, _ = _zones(grey, mask, n_levels, in_plane)
+    border = mask if edge is None else np.asarray(edge, dtype=bool) | mask
     if in_plane:
-        padded = np.pad(mask, ((0, 0), (1, 1), (1, 1)))
+        padded = np.pad(border, ((0, 0), (1, 1), (1, 1)))
         distance = np.stack(
             [ndimage.distance_transform_cdt(plane, metric="taxicab") for plane in padded]
         )[:, 1:-1, 1:-1]
     else:
-        padded = np.pad(mask, 1)
+        padded = np.pad(border, 1)
         distance = ndimage.distance_transform_cdt(padded, metric="taxicab")[1:-1, 1:-1, 1:-1]
     index = np.arange(1, zone_level.size + 1)
     zone_distance = np.asarray(ndimage.minimum(distance, labels, index), dtype=np.int64)
@@ -325,7 +352,11 @@ def distance_zone_matrix(
 
 
 def glszm_features(
-    grey: npt.ArrayLike, mask: npt.ArrayLike, *, n_levels: int | None = None
+    grey: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    *,
+    n_levels: int | None = None,
+    dims: Iterable[str] = ALL_DIMS,
 ) -> dict[str, float]:
     """IBSI 1 grey level size zone matrix features (``9SAK``) for 2D, 2.5D and 3D.
 
@@ -337,6 +368,8 @@ def glszm_features(
         ROI mask of the same shape.
     n_levels : int, optional
         Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
+    dims : iterable of str
+        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
 
     Returns
     -------
@@ -359,12 +392,24 @@ def glszm_features(
     """
     g, m, ng = validate_discretised(grey, mask, n_levels)
     return aggregate(
-        g, m, ng, "szm", size_zone_matrix, lambda mat, nv: zone_features(mat, nv, _SZM_TAGS)
+        g,
+        m,
+        ng,
+        "szm",
+        size_zone_matrix,
+        lambda mat, nv: zone_features(mat, nv, _SZM_TAGS),
+        dims,
+        names=_SZM_TAGS,
     )
 
 
 def gldzm_features(
-    grey: npt.ArrayLike, mask: npt.ArrayLike, *, n_levels: int | None = None
+    grey: npt.ArrayLike,
+    mask: npt.ArrayLike,
+    *,
+    n_levels: int | None = None,
+    dims: Iterable[str] = ALL_DIMS,
+    edge_mask: npt.ArrayLike | None = None,
 ) -> dict[str, float]:
     """IBSI 1 grey level distance zone matrix features (``VMDZ``) for 2D, 2.5D and 3D.
 
@@ -376,6 +421,11 @@ def gldzm_features(
         ROI mask of the same shape; it also defines the edge for the distances.
     n_levels : int, optional
         Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
+    dims : iterable of str
+        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
+    edge_mask : array_like of bool, optional
+        The morphological mask, when ``mask`` is a re-segmented intensity mask:
+        distances are measured to its edge. ``mask`` by default.
 
     Returns
     -------
@@ -405,4 +455,7 @@ def gldzm_features(
         "dzm",
         distance_zone_matrix,
         lambda mat, nv: zone_features(mat, nv, _DZM_TAGS),
+        dims,
+        None if edge_mask is None else np.asarray(edge_mask, dtype=bool).reshape(m.shape),
+        names=_DZM_TAGS,
     )
