@@ -108,9 +108,11 @@ def _print(features: dict[str, float], run: dict[str, Any], output: Path | None)
     from rich.table import Table
 
     out = console()
-    table = Table(
-        title=f"IBSI features: {run['settings']} settings, {run['voxels']} voxels ({run['unit']})"
+    out.print(
+        f"IBSI features: {run['settings']} settings, {run['voxels']} voxels, "
+        f"image unit {run['unit']}"
     )
+    table = Table()
     table.add_column("tag")
     table.add_column("value", justify="right")
     for tag, value in features.items():
