@@ -44,7 +44,8 @@ def test_glcm_hand_counted_pairs() -> None:
     )
 
     f = glcm_features(grey, mask)
-    assert set(f) == {f"cm_{name}_{agg}" for name in _GLCM_NAMES for agg in AGGREGATIONS}
+    # 25 GLCM features x 6 aggregations (the exact tags: test_ibsi_validation.py)
+    assert len(f) == 25 * 6 and all(t.startswith("cm_") and t.endswith(AGGREGATIONS) for t in f)
     # merged over the 4 directions: [[2, 9], [9, 14]], 34 pairs
     assert f["cm_joint_max_2D_comb"] == pytest.approx(14 / 34)
     assert f["cm_joint_max_2_5D_comb"] == pytest.approx(14 / 34)
@@ -78,7 +79,8 @@ def test_glrlm_hand_counted_runs() -> None:
     )
 
     f = glrlm_features(grey, mask)
-    assert set(f) == {f"rlm_{name}_{agg}" for name in _GLRLM_NAMES for agg in AGGREGATIONS}
+    # 16 GLRLM features x 6 aggregations
+    assert len(f) == 16 * 6 and all(t.startswith("rlm_") and t.endswith(AGGREGATIONS) for t in f)
     # runs per direction (8 voxels): horizontal 5, vertical 6, diagonal 7, anti-diagonal 6
     assert f["rlm_r_perc_2D_avg"] == pytest.approx(24 / 32)
     assert f["rlm_r_perc_2D_comb"] == pytest.approx(24 / 32)
@@ -104,53 +106,6 @@ def test_invalid_inputs() -> None:
         glrlm_features(grey, np.zeros_like(mask))
     with pytest.raises(ValueError, match=r"1\.\.1"):
         glcm_features(grey, mask, n_levels=1)
-
-
-_GLCM_NAMES = (
-    "joint_max",
-    "joint_avg",
-    "joint_var",
-    "joint_entr",
-    "diff_avg",
-    "diff_var",
-    "diff_entr",
-    "sum_avg",
-    "sum_var",
-    "sum_entr",
-    "energy",
-    "contrast",
-    "dissimilarity",
-    "inv_diff",
-    "inv_diff_norm",
-    "inv_diff_mom",
-    "inv_diff_mom_norm",
-    "inv_var",
-    "corr",
-    "auto_corr",
-    "clust_tend",
-    "clust_shade",
-    "clust_prom",
-    "info_corr1",
-    "info_corr2",
-)
-_GLRLM_NAMES = (
-    "sre",
-    "lre",
-    "lgre",
-    "hgre",
-    "srlge",
-    "srhge",
-    "lrlge",
-    "lrhge",
-    "glnu",
-    "glnu_norm",
-    "rlnu",
-    "rlnu_norm",
-    "r_perc",
-    "gl_var",
-    "rl_var",
-    "rl_entr",
-)
 
 
 @pytest.mark.validation

@@ -35,6 +35,8 @@ _EXPORTS: dict[str, str] = {
     "histogram_features": "_intensity",
     "ivh_features": "_intensity",
     "local_intensity_features": "_intensity",
+    "TEXTURE_FAMILIES": "_texture",
+    "texture_features": "_texture",
     "glcm_features": "_glcm",
     "glrlm_features": "_glrlm",
     "glszm_features": "_zones",

@@ -329,17 +329,7 @@ def glcm_features(
 ) -> dict[str, float]:
     """IBSI grey level co-occurrence matrix features for all six aggregations.
 
-    Parameters
-    ----------
-    grey
-        Discretised image, integer grey levels ``1..Ng``, indexed ``[k, j, i]``.
-    mask
-        Boolean ROI of the same shape.
-    n_levels
-        Number of grey levels ``Ng``; default ``grey[mask].max()``.
-    dims
-        Aggregations to compute, among ``2D`` (``*_2D_avg``, ``*_2D_comb``), ``2.5D``
-        and ``3D``; all by default.
+    Parameters are those of :func:`theranostix.radiomics.texture_features`.
 
     Returns
     -------
@@ -348,11 +338,6 @@ def glcm_features(
         ``GLCM_FEATURE_NAMES`` and the aggregations ``2D_avg``, ``2D_comb``,
         ``2_5D_avg``, ``2_5D_comb``, ``3D_avg`` and ``3D_comb``. A feature is ``nan``
         when no pair of ROI voxels exists for that aggregation.
-
-    Raises
-    ------
-    ValueError
-        If the inputs are inconsistent (see ``theranostix.radiomics._roi.validate_discretised``).
 
     References
     ----------
@@ -368,25 +353,43 @@ def glcm_features(
     >>> f["cm_joint_max_3D_comb"]
     0.5
     """
+    return directional_features(
+        grey,
+        mask,
+        n_levels,
+        dims,
+        cooccurrence_per_slice,
+        lambda m, _n: glcm_matrix_features(m),
+        GLCM_FEATURE_NAMES,
+        "cm",
+    )
+
+
+def directional_features(
+    grey: NDArray[np.integer] | NDArray[np.floating],
+    mask: NDArray[np.bool_],
+    n_levels: int | None,
+    dims: Iterable[str],
+    counts_of: Callable[..., NDArray[np.float64]],
+    features: Callable[[NDArray[np.float64], float], dict[str, float]],
+    names: Iterable[str],
+    prefix: str,
+) -> dict[str, float]:
+    """Directional matrices (GLCM, GLRLM) of a ROI, aggregated as ``dims`` asks.
+
+    ``counts_of(grey, mask, offset, n_levels, per_slice=...)`` counts one direction:
+    per slice for the 2D and 2.5D aggregations, summed over the volume for 3D.
+    """
     grey_i, mask_b, ng = validate_discretised(grey, mask, n_levels)
     chosen = check_dims(dims)
     per_slice = (
-        [cooccurrence_per_slice(grey_i, mask_b, d, ng) for d in DIRECTIONS_2D]
-        if chosen & {"2D", "2.5D"}
-        else []
+        [counts_of(grey_i, mask_b, d, ng) for d in DIRECTIONS_2D] if chosen & {"2D", "2.5D"} else []
     )
     per_direction_3d = (
-        [cooccurrence_per_slice(grey_i, mask_b, d, ng, per_slice=False) for d in DIRECTIONS_3D]
+        [counts_of(grey_i, mask_b, d, ng, per_slice=False) for d in DIRECTIONS_3D]
         if "3D" in chosen
         else []
     )
     voxels = mask_b.sum(axis=(1, 2)).astype(np.float64)
-    out = aggregate(
-        per_slice,
-        per_direction_3d,
-        lambda m, _n: glcm_matrix_features(m),
-        voxels,
-        GLCM_FEATURE_NAMES,
-        "cm",
-    )
+    out = aggregate(per_slice, per_direction_3d, features, voxels, names, prefix)
     return select_dims(out, chosen)

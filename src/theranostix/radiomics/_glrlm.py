@@ -26,12 +26,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from theranostix.radiomics._glcm import (
-    DIRECTIONS_2D,
-    DIRECTIONS_3D,
     Offset,
-    aggregate,
+    directional_features,
 )
-from theranostix.radiomics._roi import ALL_DIMS, check_dims, select_dims, validate_discretised
+from theranostix.radiomics._roi import ALL_DIMS
 
 __all__ = ["glrlm_features"]
 
@@ -193,17 +191,7 @@ def glrlm_features(
 ) -> dict[str, float]:
     """IBSI grey level run length matrix features for all six aggregations.
 
-    Parameters
-    ----------
-    grey
-        Discretised image, integer grey levels ``1..Ng``, indexed ``[k, j, i]``.
-    mask
-        Boolean ROI of the same shape.
-    n_levels
-        Number of grey levels ``Ng``; default ``grey[mask].max()``.
-    dims
-        Aggregations to compute, among ``2D`` (``*_2D_avg``, ``*_2D_comb``), ``2.5D``
-        and ``3D``; all by default.
+    Parameters are those of :func:`theranostix.radiomics.texture_features`.
 
     Returns
     -------
@@ -211,12 +199,6 @@ def glrlm_features(
         IBSI tag (e.g. ``rlm_sre_3D_avg``) to value, for every feature of
         ``GLRLM_FEATURE_NAMES`` and the aggregations ``2D_avg``, ``2D_comb``,
         ``2_5D_avg``, ``2_5D_comb``, ``3D_avg`` and ``3D_comb``.
-
-    Raises
-    ------
-    ValueError
-        If the inputs are inconsistent (see
-        :func:`theranostix.radiomics._roi.validate_discretised`).
 
     References
     ----------
@@ -232,20 +214,13 @@ def glrlm_features(
     >>> f["rlm_r_perc_3D_avg"]
     0.974...
     """
-    grey_i, mask_b, ng = validate_discretised(grey, mask, n_levels)
-    chosen = check_dims(dims)
-    per_slice = (
-        [run_length_per_slice(grey_i, mask_b, d, ng) for d in DIRECTIONS_2D]
-        if chosen & {"2D", "2.5D"}
-        else []
+    return directional_features(
+        grey,
+        mask,
+        n_levels,
+        dims,
+        run_length_per_slice,
+        glrlm_matrix_features,
+        GLRLM_FEATURE_NAMES,
+        "rlm",
     )
-    per_direction_3d = (
-        [run_length_per_slice(grey_i, mask_b, d, ng, per_slice=False) for d in DIRECTIONS_3D]
-        if "3D" in chosen
-        else []
-    )
-    voxels = mask_b.sum(axis=(1, 2)).astype(np.float64)
-    out = aggregate(
-        per_slice, per_direction_3d, glrlm_matrix_features, voxels, GLRLM_FEATURE_NAMES, "rlm"
-    )
-    return select_dims(out, chosen)

@@ -210,16 +210,7 @@ def ngtdm_features(
 ) -> dict[str, float]:
     """IBSI 1 neighbourhood grey tone difference matrix features (``IPET``).
 
-    Parameters
-    ----------
-    grey : array_like of int
-        Discretised grey levels ``1..Ng`` indexed ``[k, j, i]`` (``k`` = slice).
-    mask : array_like of bool
-        ROI mask of the same shape.
-    n_levels : int, optional
-        Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
-    dims : iterable of str
-        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
+    Parameters are those of :func:`theranostix.radiomics.texture_features`.
 
     Returns
     -------
@@ -256,16 +247,7 @@ def ngldm_features(
 
     Coarseness parameter ``alpha = 0`` and Chebyshev distance ``delta = 1``.
 
-    Parameters
-    ----------
-    grey : array_like of int
-        Discretised grey levels ``1..Ng`` indexed ``[k, j, i]`` (``k`` = slice).
-    mask : array_like of bool
-        ROI mask of the same shape.
-    n_levels : int, optional
-        Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
-    dims : iterable of str
-        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
+    Parameters are those of :func:`theranostix.radiomics.texture_features`.
 
     Returns
     -------

@@ -392,30 +392,19 @@ def _ivh(roi: PreparedRoi) -> dict[str, float]:
 
 def _texture(name: str) -> Callable[[PreparedRoi], dict[str, float]]:
     def compute(roi: PreparedRoi) -> dict[str, float]:
-        from theranostix.radiomics import _glcm, _glrlm, _neighbourhood, _zones
+        from theranostix.radiomics._texture import texture_features
 
-        functions: dict[str, Callable[..., dict[str, float]]] = {
-            "glcm": _glcm.glcm_features,
-            "glrlm": _glrlm.glrlm_features,
-            "glszm": _zones.glszm_features,
-            "gldzm": _zones.gldzm_features,
-            "ngtdm": _neighbourhood.ngtdm_features,
-            "ngldm": _neighbourhood.ngldm_features,
-        }
         dims = _texture_dims(roi.settings)
         if name == "gldzm":  # distances to the edge of the morphological mask
             sl = _bbox_slices(roi.morph_mask)
-            return _zones.gldzm_features(
-                roi.grey[sl],
-                roi.intensity_mask[sl],
-                n_levels=roi.n_levels,
-                dims=dims,
-                edge_mask=roi.morph_mask[sl],
-            )
-        sl = roi.tight()
-        return functions[name](
-            roi.grey[sl], roi.intensity_mask[sl], n_levels=roi.n_levels, dims=dims
-        )
+            options = {"edge_mask": roi.morph_mask[sl]}
+        else:
+            sl = roi.tight()
+            options = {}
+        return texture_features(
+            name, roi.grey[sl], roi.intensity_mask[sl], n_levels=roi.n_levels, dims=dims,
+            **options,
+        )  # fmt: skip
 
     return compute
 

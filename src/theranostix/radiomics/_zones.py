@@ -360,16 +360,7 @@ def glszm_features(
 ) -> dict[str, float]:
     """IBSI 1 grey level size zone matrix features (``9SAK``) for 2D, 2.5D and 3D.
 
-    Parameters
-    ----------
-    grey : array_like of int
-        Discretised grey levels ``1..Ng`` indexed ``[k, j, i]`` (``k`` = slice).
-    mask : array_like of bool
-        ROI mask of the same shape.
-    n_levels : int, optional
-        Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
-    dims : iterable of str
-        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
+    Parameters are those of :func:`theranostix.radiomics.texture_features`.
 
     Returns
     -------
@@ -413,19 +404,10 @@ def gldzm_features(
 ) -> dict[str, float]:
     """IBSI 1 grey level distance zone matrix features (``VMDZ``) for 2D, 2.5D and 3D.
 
-    Parameters
-    ----------
-    grey : array_like of int
-        Discretised grey levels ``1..Ng`` indexed ``[k, j, i]`` (``k`` = slice).
-    mask : array_like of bool
-        ROI mask of the same shape; it also defines the edge for the distances.
-    n_levels : int, optional
-        Number of grey levels ``Ng``; ``grey[mask].max()`` by default.
-    dims : iterable of str
-        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``; all by default.
-    edge_mask : array_like of bool, optional
-        The morphological mask, when ``mask`` is a re-segmented intensity mask:
-        distances are measured to its edge. ``mask`` by default.
+    Parameters are those of :func:`theranostix.radiomics.texture_features`.
+
+    ``edge_mask`` (optional boolean array) is the morphological mask when ``mask``
+    is a re-segmented intensity mask: distances are measured to its edge.
 
     Returns
     -------
