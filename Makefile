@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench lock clean
+.PHONY: demo test lint typecheck unit bench bench-radiomics lock clean
 
 # One resolver pass: the project, its extras and every pin in constraints.txt together.
 $(STAMP): pyproject.toml constraints.txt
@@ -30,6 +30,22 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# theranostix radiomics vs PyRadiomics 3.0.1. PyRadiomics lives only in its own git-ignored
+# venv: its C extension is built against numpy < 2 with the build tools installed first.
+PYRAD_VENV  := benchmarks/.venv-pyradiomics
+PYRAD_STAMP := $(PYRAD_VENV)/.installed
+PYRAD_REQS  := benchmarks/pyradiomics-requirements.txt
+
+$(PYRAD_STAMP): $(PYRAD_REQS)
+	test -x $(PYRAD_VENV)/bin/python || $(PYTHON) -m venv $(PYRAD_VENV)
+	$(PYRAD_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(PYRAD_VENV)/bin/python -m pip install --quiet -c $(PYRAD_REQS) numpy setuptools wheel versioneer
+	$(PYRAD_VENV)/bin/python -m pip install --quiet --no-build-isolation -r $(PYRAD_REQS)
+	touch $(PYRAD_STAMP)
+
+bench-radiomics: $(STAMP) $(PYRAD_STAMP)
+	$(BIN)/python benchmarks/radiomics_vs_pyradiomics.py $(ARGS)
 
 # Re-resolve every pin (runtime and dev) in one pass into the single constraints file.
 lock: $(STAMP)
