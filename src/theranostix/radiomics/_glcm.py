@@ -141,18 +141,24 @@ def cooccurrence_per_slice(
     return matrices + matrices.transpose(0, 2, 1)
 
 
-def _entropy(p: NDArray[np.float64]) -> float:
-    nz = p[p > 0]
-    return float(-np.sum(nz * np.log2(nz)))
-
-
-def glcm_matrix_features(counts: NDArray[np.float64]) -> dict[str, float]:
+def glcm_matrix_features(
+    counts: NDArray[np.float64],
+    *,
+    levels: NDArray[np.float64] | None = None,
+    n_levels: int | None = None,
+) -> dict[str, float]:
     """IBSI co-occurrence features of one (merged) co-occurrence matrix.
 
     Parameters
     ----------
     counts
-        Symmetric ``Ng x Ng`` co-occurrence counts with at least one pair.
+        Symmetric ``m x m`` co-occurrence counts with at least one pair.
+    levels
+        The grey level of each row (increasing); ``1..m`` by default. A matrix
+        restricted to the levels present in the ROI gives the same features as
+        the full ``Ng x Ng`` one, at a fraction of the cost.
+    n_levels
+        ``Ng``, for the normalised inverse differences; ``max(levels)`` by default.
 
     Returns
     -------
@@ -177,69 +183,120 @@ def glcm_matrix_features(counts: NDArray[np.float64]) -> dict[str, float]:
     sum (i + j - mu_i - mu_j)^n p_ij for n = 2, 3, 4 [DG8W, 7NFM, AE86]; information
     correlation 1 (HXY - HXY1)/HX [R8DG] and 2 sqrt(1 - exp(-2 (HXY2 - HXY))) [JN9H].
     """
-    n_levels = counts.shape[0]
-    p = counts / counts.sum()
-    levels = np.arange(1, n_levels + 1, dtype=np.float64)
-    ii, jj = np.meshgrid(levels, levels, indexing="ij")
-    p_i = p.sum(axis=1)
-    p_j = p.sum(axis=0)
-    mu_i = float(np.sum(levels * p_i))
-    mu_j = float(np.sum(levels * p_j))
-    var_i = float(np.sum((levels - mu_i) ** 2 * p_i))
-    var_j = float(np.sum((levels - mu_j) ** 2 * p_j))
+    batch = glcm_batch_features(counts[np.newaxis], levels=levels, n_levels=n_levels)
+    return {name: float(values[0]) for name, values in batch.items()}
 
+
+def _entropy_rows(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``-sum p log2 p`` over all but the first axis, zeros skipped."""
+    logs = np.log2(p, out=np.zeros_like(p), where=p > 0)
+    return np.asarray(-np.sum((p * logs).reshape(p.shape[0], -1), axis=1))
+
+
+def glcm_batch_features(
+    counts: NDArray[np.float64],
+    *,
+    levels: NDArray[np.float64] | None = None,
+    n_levels: int | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """The features of :func:`glcm_matrix_features` for a stack of matrices at once.
+
+    ``counts`` has shape ``(D, m, m)``; every feature comes back as an array of
+    ``D`` values (same formulas, vectorised over the stack).
+    """
+    n_mat, m = counts.shape[0], counts.shape[1]
+    if levels is None:
+        levels = np.arange(1, m + 1, dtype=np.float64)
+    if n_levels is None:
+        n_levels = int(levels[-1])
+    p = counts / counts.sum(axis=(1, 2))[:, None, None]
+    ii, jj = np.meshgrid(levels, levels, indexing="ij")
+    p_i = p.sum(axis=2)
+    p_j = p.sum(axis=1)
+    mu_i = p_i @ levels
+    mu_j = p_j @ levels
+    var_i = np.sum((levels[None, :] - mu_i[:, None]) ** 2 * p_i, axis=1)
+    var_j = np.sum((levels[None, :] - mu_j[:, None]) ** 2 * p_j, axis=1)
+
+    # diagonal (|i - j| = k) and cross-diagonal (i + j = k) probabilities, all matrices
+    # at once: one bincount with an offset per matrix
+    flat = p.reshape(n_mat, -1)
+    offsets = np.arange(n_mat)[:, None]
     diff_idx = np.abs(ii - jj).astype(np.int64).ravel()
-    p_diff = np.bincount(diff_idx, weights=p.ravel(), minlength=n_levels).astype(np.float64)
+    p_diff = (
+        np.bincount(
+            (offsets * n_levels + diff_idx).ravel(),
+            weights=flat.ravel(),
+            minlength=n_mat * n_levels,
+        )
+        .reshape(n_mat, n_levels)
+        .astype(np.float64)
+    )
     k_diff = np.arange(n_levels, dtype=np.float64)
+    n_sum = 2 * n_levels - 1
     sum_idx = (ii + jj).astype(np.int64).ravel() - 2
-    p_sum = np.bincount(sum_idx, weights=p.ravel(), minlength=2 * n_levels - 1).astype(np.float64)
+    p_sum = (
+        np.bincount(
+            (offsets * n_sum + sum_idx).ravel(), weights=flat.ravel(), minlength=n_mat * n_sum
+        )
+        .reshape(n_mat, n_sum)
+        .astype(np.float64)
+    )
     k_sum = np.arange(2, 2 * n_levels + 1, dtype=np.float64)
 
-    diff_avg = float(np.sum(k_diff * p_diff))
-    sum_avg = float(np.sum(k_sum * p_sum))
-    joint_avg = float(np.sum(ii * p))
+    diff_avg = p_diff @ k_diff
+    sum_avg = p_sum @ k_sum
+    joint_avg = np.einsum("ij,dij->d", ii, p)
+    auto_corr = np.einsum("ij,dij->d", ii * jj, p)
 
-    hxy = _entropy(p)
-    hx = _entropy(p_i)
-    hy = _entropy(p_j)
-    px_py = np.outer(p_i, p_j)
-    nz = p > 0
-    hxy1 = float(-np.sum(p[nz] * np.log2(px_py[nz])))
-    hxy2 = _entropy(px_py)
-    h_max = max(hx, hy)
+    hxy = _entropy_rows(p)
+    hx = _entropy_rows(p_i)
+    hy = _entropy_rows(p_j)
+    px_py = p_i[:, :, None] * p_j[:, None, :]
+    logs = np.log2(px_py, out=np.zeros_like(px_py), where=p > 0)
+    hxy1 = -np.sum((p * logs).reshape(n_mat, -1), axis=1)
+    hxy2 = _entropy_rows(px_py)
+    h_max = np.maximum(hx, hy)
 
-    corr = (
-        (float(np.sum(ii * jj * p)) - mu_i * mu_j) / np.sqrt(var_i * var_j)
-        if var_i > 0 and var_j > 0
-        else float("nan")
-    )
-    cluster = ii + jj - mu_i - mu_j
+    sd = np.sqrt(var_i * var_j)
+    corr = np.full(n_mat, np.nan)
+    ok = (var_i > 0) & (var_j > 0)
+    corr[ok] = (auto_corr[ok] - mu_i[ok] * mu_j[ok]) / sd[ok]
+    info1 = np.full(n_mat, np.nan)
+    has = h_max > 0
+    info1[has] = (hxy[has] - hxy1[has]) / h_max[has]
+    cluster = ii[None] + jj[None] - mu_i[:, None, None] - mu_j[:, None, None]
+    cluster2 = cluster**2 * p
+
+    def total(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(x.reshape(n_mat, -1).sum(axis=1))
+
     return {
-        "joint_max": float(p.max()),
+        "joint_max": p.reshape(n_mat, -1).max(axis=1),
         "joint_avg": joint_avg,
-        "joint_var": float(np.sum((ii - joint_avg) ** 2 * p)),
+        "joint_var": total((ii[None] - joint_avg[:, None, None]) ** 2 * p),
         "joint_entr": hxy,
         "diff_avg": diff_avg,
-        "diff_var": float(np.sum((k_diff - diff_avg) ** 2 * p_diff)),
-        "diff_entr": _entropy(p_diff),
+        "diff_var": np.sum((k_diff[None] - diff_avg[:, None]) ** 2 * p_diff, axis=1),
+        "diff_entr": _entropy_rows(p_diff),
         "sum_avg": sum_avg,
-        "sum_var": float(np.sum((k_sum - sum_avg) ** 2 * p_sum)),
-        "sum_entr": _entropy(p_sum),
-        "energy": float(np.sum(p * p)),
-        "contrast": float(np.sum(k_diff**2 * p_diff)),
+        "sum_var": np.sum((k_sum[None] - sum_avg[:, None]) ** 2 * p_sum, axis=1),
+        "sum_entr": _entropy_rows(p_sum),
+        "energy": total(p * p),
+        "contrast": p_diff @ k_diff**2,
         "dissimilarity": diff_avg,
-        "inv_diff": float(np.sum(p_diff / (1.0 + k_diff))),
-        "inv_diff_norm": float(np.sum(p_diff / (1.0 + k_diff / n_levels))),
-        "inv_diff_mom": float(np.sum(p_diff / (1.0 + k_diff**2))),
-        "inv_diff_mom_norm": float(np.sum(p_diff / (1.0 + (k_diff / n_levels) ** 2))),
-        "inv_var": float(np.sum(p_diff[1:] / k_diff[1:] ** 2)),
-        "corr": float(corr),
-        "auto_corr": float(np.sum(ii * jj * p)),
-        "clust_tend": float(np.sum(cluster**2 * p)),
-        "clust_shade": float(np.sum(cluster**3 * p)),
-        "clust_prom": float(np.sum(cluster**4 * p)),
-        "info_corr1": (hxy - hxy1) / h_max if h_max > 0 else float("nan"),
-        "info_corr2": float(np.sqrt(max(0.0, 1.0 - np.exp(-2.0 * (hxy2 - hxy))))),
+        "inv_diff": p_diff @ (1.0 / (1.0 + k_diff)),
+        "inv_diff_norm": p_diff @ (1.0 / (1.0 + k_diff / n_levels)),
+        "inv_diff_mom": p_diff @ (1.0 / (1.0 + k_diff**2)),
+        "inv_diff_mom_norm": p_diff @ (1.0 / (1.0 + (k_diff / n_levels) ** 2)),
+        "inv_var": p_diff[:, 1:] @ (1.0 / k_diff[1:] ** 2),
+        "corr": corr,
+        "auto_corr": auto_corr,
+        "clust_tend": total(cluster2),
+        "clust_shade": total(cluster2 * cluster),
+        "clust_prom": total(cluster2 * cluster**2),
+        "info_corr1": info1,
+        "info_corr2": np.sqrt(np.maximum(0.0, 1.0 - np.exp(-2.0 * (hxy2 - hxy)))),
     }
 
 
@@ -250,6 +307,8 @@ def aggregate(
     voxels_per_slice: NDArray[np.float64],
     names: Iterable[str],
     prefix: str,
+    many: Callable[[NDArray[np.float64], NDArray[np.float64]], dict[str, NDArray[np.float64]]]
+    | None = None,
 ) -> dict[str, float]:
     """Apply the IBSI aggregation methods to directional matrices.
 
@@ -270,54 +329,71 @@ def aggregate(
         Feature names in output order.
     prefix
         Family prefix of the tags (``"cm"`` or ``"rlm"``).
+    many
+        Optional batch form of ``features``: ``many(stack, n_voxels)`` takes the
+        matrices of an aggregation stacked on a first axis and returns one array of
+        values per feature (one call instead of one per matrix).
 
     Returns
     -------
     dict[str, float]
         Tag ``{prefix}_{name}_{aggregation}`` to value, for the aggregations computed.
     """
+    batch = many if many is not None else _one_by_one(features)
     total_voxels = float(voxels_per_slice.sum())
-    results: dict[str, list[dict[str, float]]] = {}
+    groups: dict[str, tuple[list[NDArray[np.float64]], list[float]]] = {}
     if per_slice:
         n_dir_2d = len(per_slice)
         stack = np.stack(per_slice)  # (directions, K, ...)
         present = stack.sum(axis=tuple(range(2, stack.ndim))) > 0  # (directions, K)
-        results["2D_avg"] = [
-            features(stack[d, k], float(voxels_per_slice[k]))
-            for k in range(stack.shape[1])
-            for d in range(n_dir_2d)
-            if present[d, k]
-        ]
-        results["2D_comb"] = [
-            features(stack[:, k].sum(axis=0), n_dir_2d * float(voxels_per_slice[k]))
-            for k in range(stack.shape[1])
-            if present[:, k].any()
-        ]
-        results["2_5D_avg"] = [
-            features(stack[d].sum(axis=0), total_voxels)
-            for d in range(n_dir_2d)
-            if present[d].any()
-        ]
-        merged_2d = stack.sum(axis=(0, 1))
-        results["2_5D_comb"] = (
-            [features(merged_2d, n_dir_2d * total_voxels)] if present.any() else []
+        slices = [k for k in range(stack.shape[1]) if present[:, k].any()]
+        groups["2D_avg"] = (
+            [stack[d, k] for k in slices for d in range(n_dir_2d) if present[d, k]],
+            [float(voxels_per_slice[k]) for k in slices for d in range(n_dir_2d) if present[d, k]],
+        )
+        groups["2D_comb"] = (
+            [stack[:, k].sum(axis=0) for k in slices],
+            [n_dir_2d * float(voxels_per_slice[k]) for k in slices],
+        )
+        directions = [d for d in range(n_dir_2d) if present[d].any()]
+        groups["2_5D_avg"] = (
+            [stack[d].sum(axis=0) for d in directions],
+            [total_voxels] * len(directions),
+        )
+        groups["2_5D_comb"] = (
+            ([stack.sum(axis=(0, 1))], [n_dir_2d * total_voxels]) if slices else ([], [])
         )
     if per_direction_3d:
-        results["3D_avg"] = [features(m, total_voxels) for m in per_direction_3d if m.sum() > 0]
-        merged_3d = np.sum(per_direction_3d, axis=0)
-        results["3D_comb"] = (
-            [features(merged_3d, len(per_direction_3d) * total_voxels)]
-            if merged_3d.sum() > 0
-            else []
+        nonempty = [m for m in per_direction_3d if m.sum() > 0]
+        groups["3D_avg"] = (nonempty, [total_voxels] * len(nonempty))
+        groups["3D_comb"] = (
+            ([np.sum(per_direction_3d, axis=0)], [len(per_direction_3d) * total_voxels])
+            if nonempty
+            else ([], [])
         )
     names = tuple(names)
     out: dict[str, float] = {}
-    for suffix, values in results.items():
+    for suffix, (matrices, voxels) in groups.items():
+        values = batch(np.stack(matrices), np.asarray(voxels)) if matrices else {}
         for name in names:
             out[f"{prefix}_{name}_{suffix}"] = (
-                float(np.mean([v[name] for v in values])) if values else float("nan")
+                float(np.mean(values[name])) if matrices else float("nan")
             )
     return out
+
+
+def _one_by_one(
+    features: Callable[[NDArray[np.float64], float], dict[str, float]],
+) -> Callable[[NDArray[np.float64], NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+    """A batch feature function from a per-matrix one."""
+
+    def batch(
+        stack: NDArray[np.float64], voxels: NDArray[np.float64]
+    ) -> dict[str, NDArray[np.float64]]:
+        rows = [features(m, float(n)) for m, n in zip(stack, voxels, strict=True)]
+        return {name: np.array([r[name] for r in rows]) for name in rows[0]}
+
+    return batch
 
 
 def glcm_features(
@@ -353,15 +429,23 @@ def glcm_features(
     >>> f["cm_joint_max_3D_comb"]
     0.5
     """
+    grey_i, mask_b, ng = validate_discretised(grey, mask, n_levels)
+    # count on the grey levels present only (fixed bin size from a range bound leaves
+    # many levels empty); the features use the true levels and Ng
+    present = np.flatnonzero(np.bincount(grey_i[mask_b], minlength=ng + 1))
+    lookup = np.zeros(ng + 1, dtype=np.int64)
+    lookup[present] = np.arange(1, present.size + 1)
+    values = present.astype(np.float64)
     return directional_features(
-        grey,
-        mask,
-        n_levels,
+        lookup[grey_i],
+        mask_b,
+        int(present.size),
         dims,
         cooccurrence_per_slice,
-        lambda m, _n: glcm_matrix_features(m),
+        lambda m, _n: glcm_matrix_features(m, levels=values, n_levels=ng),
         GLCM_FEATURE_NAMES,
         "cm",
+        many=lambda stack, _n: glcm_batch_features(stack, levels=values, n_levels=ng),
     )
 
 
@@ -374,6 +458,8 @@ def directional_features(
     features: Callable[[NDArray[np.float64], float], dict[str, float]],
     names: Iterable[str],
     prefix: str,
+    many: Callable[[NDArray[np.float64], NDArray[np.float64]], dict[str, NDArray[np.float64]]]
+    | None = None,
 ) -> dict[str, float]:
     """Directional matrices (GLCM, GLRLM) of a ROI, aggregated as ``dims`` asks.
 
@@ -391,5 +477,5 @@ def directional_features(
         else []
     )
     voxels = mask_b.sum(axis=(1, 2)).astype(np.float64)
-    out = aggregate(per_slice, per_direction_3d, features, voxels, names, prefix)
+    out = aggregate(per_slice, per_direction_3d, features, voxels, names, prefix, many=many)
     return select_dims(out, chosen)
