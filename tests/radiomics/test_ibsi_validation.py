@@ -23,6 +23,8 @@ import pytest
 from theranostix.imaging import Volume, load_mask, read_image
 from theranostix.radiomics import FAMILIES, extract_features
 
+pytestmark = pytest.mark.validation
+
 CASES = {
     "digital": ("digital_phantom", "ibsi-digital", "ibsi_1_reference_values_digital_phantom.csv"),
     "A": ("ct_phantom", "ibsi-A", "ibsi_1_reference_values_config_A.csv"),
