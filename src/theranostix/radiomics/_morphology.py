@@ -29,16 +29,19 @@ they are computed as documented approximations:
   found by the rotating calipers minimum-area rectangle [6]_ of the hull
   projected onto that face's plane (O'Rourke's exact 3D algorithm [7]_ may find
   a smaller box);
-- minimum volume enclosing ellipsoid (MVEE; SWZ1, BRI8): Khachiyan's
-  barycentric coordinate ascent [8]_ with the Wolfe away steps of Todd and
-  Yildirim [9]_ on the convex hull vertices, stopped at a relative tolerance of
-  ``1e-6``.
+- minimum volume enclosing ellipsoid (MVEE; SWZ1, BRI8) of the convex hull
+  vertices: Khachiyan's lifting [8]_ [9]_ solved by the logarithmic barrier
+  method [10]_, stopped at a duality gap of ``1e-6`` in ``log det`` (a relative
+  volume error of about ``1e-6``); the ellipsoid returned encloses all points.
 
 Moran's I (N365) and Geary's C (NPT7) use the weights ``1 / distance`` (mm)
 between all pairs of distinct voxel centres of the intensity mask, exactly and
 without subsampling: on the regular grid, ``sum_{a != b} w_ab u_a v_b`` is
 ``u . (K * v)`` with ``K`` the kernel ``1 / ||d||`` (``K(0) = 0``) and ``*`` the
-linear convolution over the bounding box, evaluated by FFT. The cost is
+linear convolution over the bounding box, evaluated by FFT. The kernel is even,
+so its spectrum is real (a DCT-I of one octant); ``z . (K * z)`` is summed in the
+frequency domain (Parseval) and ``K * m`` transformed back by blocks, so that
+memory stays at a few times the bounding box. The cost is
 ``O(n log n)`` in the bounding box size ``n`` instead of ``O(N^2)`` in the number
 ``N`` of voxels.
 
@@ -67,6 +70,8 @@ References
 .. [9] Todd MJ, Yildirim EA. On Khachiyan's algorithm for the computation of
    minimum-volume enclosing ellipsoids. Discrete Appl Math
    2007;155(13):1731-1744. doi:10.1016/j.dam.2007.02.013
+.. [10] Boyd S, Vandenberghe L. Convex Optimization. Cambridge University Press;
+   2004. Sections 8.4.1 (minimum volume ellipsoid) and 11.3 (barrier method).
 """
 
 from __future__ import annotations
@@ -122,11 +127,16 @@ MORPHOLOGY_TAGS: tuple[str, ...] = (
 
 # Degree at which the Legendre series of the ellipsoid surface area stops (IBSI RDD2).
 _ELLIPSOID_SERIES_DEGREE = 20
-# Relative tolerance of the MVEE iterations and their cap.
-_MVEE_TOLERANCE = 1e-6
-_MVEE_MAX_ITERATIONS = 100_000
+# Duality gap of log det at which the MVEE barrier method stops, its Newton
+# decrement per stage and its cap on Newton steps.
+_MVEE_GAP = 1e-6
+_MVEE_NEWTON_DECREMENT = 1e-8
+_MVEE_MAX_ITERATIONS = 500
 # Number of pairwise distances held at once in the maximum diameter search (32 MB).
 _DIAMETER_BLOCK = 1 << 22
+# FFT threads, and complex values (16 bytes) held per block of the autocorrelation (8 MB).
+_FFT_WORKERS = 2
+_FFT_BLOCK = 1 << 19
 # Hull face normals equal to this many decimals are treated as one orientation.
 _NORMAL_DECIMALS = 9
 
@@ -280,30 +290,61 @@ def _min_area_rectangle(points: FloatArray) -> tuple[float, float, float]:
 
 
 def _oriented_box(hull: ConvexHull) -> tuple[float, float]:
-    """Volume and area of the approximate OMBB (a face flush with a hull face)."""
+    """Volume and area of the approximate OMBB (a face flush with a hull face).
+
+    For each distinct hull face orientation ``n``, the minimum-area rectangle of
+    the hull projected along ``n`` has a side parallel to an edge of the
+    projected polygon [6]_, i.e. to the projection of a *silhouette* edge of the
+    hull (an edge between faces ``f`` and ``g`` with ``(n . n_f)(n . n_g) <= 0``).
+    All (orientation, silhouette edge) pairs are evaluated at once.
+    """
     points = np.asarray(hull.points[hull.vertices], dtype=np.float64)
     normals = np.asarray(hull.equations[:, :3], dtype=np.float64)
-    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    normals = normals / np.linalg.norm(normals, axis=1, keepdims=True)
     # merge faces sharing a plane orientation (coplanar triangles, opposite faces)
     sign = np.where(
         normals[np.arange(len(normals)), np.argmax(np.abs(normals), axis=1)] < 0, -1.0, 1.0
     )
     canonical = normals * sign[:, None]
     _unique, first = np.unique(np.round(canonical, _NORMAL_DECIMALS), axis=0, return_index=True)
+    directions = canonical[np.sort(first)]
+    # hull edges, once each: facet f and its neighbour across the edge opposite vertex o
+    simplices = np.asarray(hull.simplices)
+    neighbours = np.asarray(hull.neighbors)
+    facet = np.repeat(np.arange(len(simplices)), 3)
+    other = neighbours.ravel()
+    opposite = np.tile(np.arange(3), len(simplices))
+    once = facet < other
+    facet, other, opposite = facet[once], other[once], opposite[once]
+    coords = np.asarray(hull.points, dtype=np.float64)
+    edges = (
+        coords[simplices[facet, (opposite + 2) % 3]] - coords[simplices[facet, (opposite + 1) % 3]]
+    )
+    silhouette = (directions @ normals[facet].T) * (directions @ normals[other].T) <= 1e-12
+    which, edge = np.nonzero(silhouette)
+    n = directions[which]
+    u = edges[edge]
+    u = u - np.sum(u * n, axis=1, keepdims=True) * n  # projected onto the plane
+    length = np.linalg.norm(u, axis=1)
+    keep = length > 1e-12 * max(float(np.max(np.abs(points))), 1.0)
+    which, n, u = which[keep], n[keep], u[keep] / length[keep, None]
+    v = np.cross(n, u)
+    depth_values = directions @ points.T
+    depth = depth_values.max(axis=1) - depth_values.min(axis=1)
     best_volume, best_area = math.inf, math.nan
-    for n in canonical[np.sort(first)]:
-        # orthonormal basis (e1, e2) of the plane normal to n
-        helper = np.eye(3)[int(np.argmin(np.abs(n)))]
-        e1 = np.cross(n, helper)
-        e1 /= np.linalg.norm(e1)
-        e2 = np.cross(n, e1)
-        depth_values = points @ n
-        depth = float(depth_values.max() - depth_values.min())
-        rect, width, height = _min_area_rectangle(points @ np.stack([e1, e2], axis=1))
-        volume = rect * depth
-        if volume < best_volume:
-            best_volume = volume
-            best_area = _box_volume_area(np.array([width, height, depth]))[1]
+    rows = max(1, _DIAMETER_BLOCK // (2 * max(len(points), 1)))
+    for start in range(0, len(which), rows):
+        block = slice(start, start + rows)
+        pu = u[block] @ points.T
+        pv = v[block] @ points.T
+        width = pu.max(axis=1) - pu.min(axis=1)
+        height = pv.max(axis=1) - pv.min(axis=1)
+        volumes = width * height * depth[which[block]]
+        best = int(np.argmin(volumes))
+        if volumes[best] < best_volume:
+            best_volume = float(volumes[best])
+            extent = np.array([width[best], height[best], depth[which[block][best]]])
+            best_area = _box_volume_area(extent)[1]
     return best_volume, best_area
 
 
@@ -346,57 +387,113 @@ def _ellipsoid_area(a: float, b: float, c: float) -> float:
 def _mvee_semi_axes(points: FloatArray) -> FloatArray | None:
     """Semi-axes of the minimum volume enclosing ellipsoid of 3D points.
 
-    Khachiyan's barycentric coordinate ascent [8]_ on the lifted points
-    ``q = (p, 1)`` with the Wolfe away steps and the Kumar-Yildirim start
-    (uniform weights on the extreme points along each axis) of Todd and Yildirim
-    [9]_. With ``g = q^T M(u)^-1 q``, it stops when ``max g <= (1 + tol)(d + 1)``
-    (all points in the slightly enlarged ellipsoid) and ``g >= (1 - tol)(d + 1)``
-    on the support of ``u`` (approximate optimality).
+    Khachiyan's lifting [8]_: the points ``q = (p, 1)`` are enclosed by the
+    centred ellipsoid ``{x : x^T H x <= 1}`` of ``R^4`` of minimum volume, i.e.
+    ``min -log det H`` subject to the linear constraints ``q_i^T H q_i <= 1``, and
+    the MVEE of the points is its section by the hyperplane ``x_4 = 1`` [9]_. The
+    convex problem in the 10 entries of ``H`` is solved by the logarithmic
+    barrier method (Newton's method with backtracking on
+    ``-t log det H - sum log(1 - q_i^T H q_i)``, ``t`` multiplied by 100 at each
+    stage) [10]_, stopped when the duality gap ``n / t`` of ``log det H`` is at
+    most ``1e-6``, i.e. a relative volume error of about ``1e-6``. Every iterate
+    is strictly feasible: the returned ellipsoid encloses all points.
     """
     n, d = points.shape
     if n <= d:
         return None
     centre = points.mean(axis=0)
     scale = float(np.abs(points - centre).max()) or 1.0
-    p = (points - centre) / scale  # conditioned coordinates
-    q = np.hstack([p, np.ones((n, 1))])
-    start = np.unique(np.concatenate([np.argmin(p, axis=0), np.argmax(p, axis=0)]))
-    u = np.zeros(n)
-    u[start] = 1.0 / len(start)
+    q = np.hstack([(points - centre) / scale, np.ones((n, 1))])  # conditioned, lifted
     dim = d + 1
-    for _ in range(_MVEE_MAX_ITERATIONS):
-        m_matrix = q.T @ (u[:, None] * q)
-        try:
-            g = np.einsum("ij,ij->i", q @ np.linalg.inv(m_matrix), q)
-        except np.linalg.LinAlgError:
-            return None
-        j = int(np.argmax(g))
-        g_max = float(g[j])
-        support = u > 0
-        k = int(np.flatnonzero(support)[np.argmin(g[support])])
-        g_min = float(g[k])
-        if g_max <= (1.0 + _MVEE_TOLERANCE) * dim and g_min >= (1.0 - _MVEE_TOLERANCE) * dim:
-            break
-        if g_max - dim >= dim - g_min:  # Khachiyan (toward) step
-            step = (g_max - dim) / (dim * (g_max - 1.0))
-            u *= 1.0 - step
-            u[j] += step
-        else:  # away step, never below zero weight
-            step = min((dim - g_min) / (dim * (g_min - 1.0)), u[k] / (1.0 - u[k]))
-            u *= 1.0 + step
-            u[k] -= step
-            u[k] = max(u[k], 0.0)
-    centre_p = p.T @ u
-    shape = p.T @ (u[:, None] * p) - np.outer(centre_p, centre_p)
-    eigenvalues = np.linalg.eigvalsh(shape)
-    if not np.all(eigenvalues > 0):
+    rows, cols = np.triu_indices(dim)
+    diag = rows == cols
+    off_twice = np.where(diag, 1.0, 2.0)
+    # q_i^T H q_i = a_i . h for the upper triangle h of H
+    a = q[:, rows] * q[:, cols] * off_twice
+    # Hessian of -log det H in h: tr(W E_k W E_l) = 2 c_k c_l (W_ad W_bc + W_ac W_bd)
+    c_kl = 2.0 * np.outer(np.where(diag, 0.5, 1.0), np.where(diag, 0.5, 1.0))
+    ix_rc, ix_cr = np.ix_(rows, cols), np.ix_(cols, rows)
+    ix_rr, ix_cc = np.ix_(rows, rows), np.ix_(cols, cols)
+    big_h = np.empty((dim, dim))
+
+    def set_h(vector: FloatArray) -> None:
+        big_h[rows, cols] = vector
+        big_h[cols, rows] = vector
+
+    try:
+        w = np.linalg.inv(q.T @ q)
+    except np.linalg.LinAlgError:
         return None
-    # ellipsoid {x : (x - c)^T (d S)^-1 (x - c) <= 1}: semi-axes sqrt(d * lambda)
-    axes = np.sqrt(d * eigenvalues) * scale
+    g = np.einsum("ij,jk,ik->i", q, w, q)
+    h = w[rows, cols] / (1.05 * float(g.max()))  # strictly feasible start
+    t = n / dim
+    steps = 0
+    while steps < _MVEE_MAX_ITERATIONS:
+        while steps < _MVEE_MAX_ITERATIONS:
+            steps += 1
+            set_h(h)
+            try:
+                w = np.linalg.inv(big_h)
+            except np.linalg.LinAlgError:
+                return None
+            slack = 1.0 - a @ h
+            inv_s = 1.0 / slack
+            grad = a.T @ inv_s - t * off_twice * w[rows, cols]
+            scaled = a * inv_s[:, None]
+            hess = scaled.T @ scaled + t * c_kl * (w[ix_rc] * w[ix_cr] + w[ix_rr] * w[ix_cc])
+            try:
+                step = np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
+                return None
+            decrement = float(grad @ step)
+            if decrement < _MVEE_NEWTON_DECREMENT:
+                h = h - step
+                break
+            da = a @ step
+            shrink = da < 0  # constraints whose slack the step reduces
+            alpha = (
+                min(1.0, 0.99 * float(np.min(-slack[shrink] / da[shrink]))) if shrink.any() else 1.0
+            )
+            f0 = -t * float(np.linalg.slogdet(big_h)[1]) + float(np.sum(np.log(inv_s)))
+            h_new = h
+            while alpha > 1e-12:
+                h_new = h - alpha * step
+                set_h(h_new)
+                eigenvalues = np.linalg.eigvalsh(big_h)
+                if eigenvalues[0] > 0:
+                    f1 = -t * float(np.sum(np.log(eigenvalues))) - float(
+                        np.sum(np.log(1.0 - a @ h_new))
+                    )
+                    if f1 <= f0 - 0.25 * alpha * decrement:
+                        break
+                alpha *= 0.5
+            h = h_new
+        if n / t <= _MVEE_GAP:
+            break
+        t *= 100.0
+    set_h(h)
+    shape, b = big_h[:d, :d], big_h[:d, d]
+    try:
+        radius2 = 1.0 - float(big_h[d, d]) + float(b @ np.linalg.solve(shape, b))
+    except np.linalg.LinAlgError:
+        return None
+    eigenvalues = np.linalg.eigvalsh(shape)
+    if not np.all(eigenvalues > 0) or radius2 <= 0:
+        return None
+    # section {p : (p + A^-1 b)^T A (p + A^-1 b) <= 1 - c + b^T A^-1 b}
+    axes = np.sqrt(radius2 / eigenvalues) * scale
     return np.asarray(np.sort(axes)[::-1], dtype=np.float64)
 
 
 # --- spatial autocorrelation -----------------------------------------------------
+
+
+def _even_fast_len(target: int) -> int:
+    """The smallest even length ``>= target`` that is fast for real FFTs."""
+    length = sp_fft.next_fast_len(target, real=True)
+    while length % 2:
+        length = sp_fft.next_fast_len(length + 1, real=True)
+    return int(length)
 
 
 def _autocorrelation(
@@ -416,44 +513,66 @@ def _autocorrelation(
     if n_voxels < 2 or sum_z2 == 0:
         return math.nan, math.nan
     shape = mask.shape
-    fft_shape = tuple(sp_fft.next_fast_len(2 * s - 1, real=True) for s in shape)
-    # kernel in wrap-around order: offset o at index o (o >= 0) or L + o (o < 0)
-    axes_mm = []
-    for size, length, step in zip(shape, fft_shape, spacing_zyx, strict=True):
-        offsets = np.zeros(length)
-        idx = np.arange(length)
-        offsets[:size] = idx[:size]
-        offsets[length - size + 1 :] = idx[length - size + 1 :] - length
-        valid = np.zeros(length, dtype=bool)
-        valid[:size] = True
-        valid[length - size + 1 :] = True
-        axes_mm.append((offsets * step, valid))
-    (dz, vz), (dy, vy), (dx, vx) = axes_mm
-    valid = vz[:, None, None] & vy[None, :, None] & vx[None, None, :]
-    valid[0, 0, 0] = False  # K(0) = 0: no self-pairs
-    r2 = dz[:, None, None] ** 2 + dy[None, :, None] ** 2 + dx[None, None, :] ** 2
-    kernel = np.zeros(fft_shape)
-    np.divide(1.0, np.sqrt(r2, where=valid, out=r2), out=kernel, where=valid)
-    del r2, valid
-    axes = (0, 1, 2)
-    k_hat = sp_fft.rfftn(kernel, fft_shape, axes=axes, workers=-1)
-    del kernel
-    indicator = mask.astype(np.float64)
+    fft_shape = tuple(_even_fast_len(2 * s - 1) for s in shape)
+    # the kernel is even along each axis: its spectrum is real, the DCT-I of the
+    # kernel on the non-negative offsets 0 .. L/2 (zero beyond the box)
+    half = [np.arange(length // 2 + 1, dtype=np.float64) for length in fft_shape]
+    for offsets, size, step in zip(half, shape, spacing_zyx, strict=True):
+        offsets[size:] = np.inf  # outside the box: weight 1 / inf = 0
+        offsets *= step
+    r2 = half[0][:, None, None] ** 2 + half[1][None, :, None] ** 2
+    r2 = r2 + half[2][None, None, :] ** 2
+    r2[0, 0, 0] = np.inf  # K(0) = 0: no self-pairs
+    np.sqrt(r2, out=r2)
+    np.divide(1.0, r2, out=r2)
+    k_half = sp_fft.dctn(r2, type=1, workers=_FFT_WORKERS)
+    del r2
+    # full-spectrum index f of each axis -> its folded index min(f, L - f)
+    fold0, fold1 = (np.minimum(np.arange(n), n - np.arange(n)) for n in fft_shape[:2])
+    # rfft along x first, then y and z per block of x frequencies (bounded memory)
+    n_freq = fft_shape[2] // 2 + 1
+    weight = np.full(n_freq, 2.0)  # the half spectrum stands for f and -f ...
+    weight[0] = weight[-1] = 1.0  # ... except at 0 and the Nyquist frequency
+    block = max(1, _FFT_BLOCK // (fft_shape[0] * fft_shape[1]))
     z = np.zeros(shape)
     z[mask] = z_values
-    crop = tuple(slice(0, s) for s in shape)
 
-    def convolve(signal: FloatArray) -> FloatArray:
-        spectrum = sp_fft.rfftn(signal, fft_shape, axes=axes, workers=-1) * k_hat
-        out = sp_fft.irfftn(spectrum, fft_shape, axes=axes, workers=-1)
-        return np.asarray(out[crop], dtype=np.float64)
+    def spectra(signal: FloatArray) -> npt.NDArray[np.complex128]:
+        return np.asarray(
+            sp_fft.rfft(signal, fft_shape[2], axis=2, workers=_FFT_WORKERS), np.complex128
+        )
 
-    km = convolve(indicator)
-    kz = convolve(z)
-    km_roi = km[mask]
-    w_total = float(np.sum(km_roi))
-    zkz = float(np.dot(z_values, kz[mask]))
-    z2km = float(np.dot(z_values**2, km_roi))
+    def block_spectrum(partial: npt.NDArray[np.complex128]) -> npt.NDArray[np.complex128]:
+        out = sp_fft.fft(partial, fft_shape[1], axis=1, workers=_FFT_WORKERS)
+        return np.asarray(sp_fft.fft(out, fft_shape[0], axis=0, workers=_FFT_WORKERS))
+
+    # K * m by blocks (kept in place of the x spectrum of m), z . (K * z) by Parseval
+    m_x = spectra(mask.astype(np.float64))
+    z_x = spectra(z)
+    zkz = 0.0
+    for start in range(0, n_freq, block):
+        cols = slice(start, min(start + block, n_freq))
+        k_block = k_half[fold0[:, None], fold1[None, :], cols]
+        z_hat = block_spectrum(z_x[:, :, cols])
+        zkz += float(
+            np.sum(weight[cols] * np.sum(k_block * (z_hat.real**2 + z_hat.imag**2), axis=(0, 1)))
+        )
+        m_hat = block_spectrum(m_x[:, :, cols]) * k_block
+        m_back = sp_fft.ifft(m_hat, axis=0, workers=_FFT_WORKERS)[: shape[0]]
+        m_x[:, :, cols] = sp_fft.ifft(m_back, axis=1, workers=_FFT_WORKERS)[:, : shape[1]]
+    del z_x
+    zkz /= float(np.prod(fft_shape))
+    # K * m back along x, by slabs of z: W = m . (K * m) and sum z^2 (K * m)
+    w_total = z2km = 0.0
+    z2 = z * z
+    slab = max(1, _FFT_BLOCK // (shape[1] * fft_shape[2]))
+    for start in range(0, shape[0], slab):
+        rows = slice(start, start + slab)
+        km = sp_fft.irfft(m_x[rows], fft_shape[2], axis=2, workers=_FFT_WORKERS)
+        km = km[:, :, : shape[2]]
+        w_total += float(np.sum(km, where=mask[rows]))
+        z2km += float(np.sum(z2[rows] * km))
+    del m_x
     moran = n_voxels / w_total * zkz / sum_z2
     geary = (n_voxels - 1) / (2.0 * w_total) * (2.0 * z2km - 2.0 * zkz) / sum_z2
     return moran, geary
