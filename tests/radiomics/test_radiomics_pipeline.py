@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,3 +152,23 @@ def test_every_family_runs_on_a_single_voxel() -> None:
     # IVH over [0, 2] SUV (the range starts at 0): the voxel holds the whole volume
     assert family_features(roi, "intensity_volume_histogram")["ivh_v10"] == 1.0
     assert math.isnan(family_features(roi, "morphology")["morph_pca_elongation"])
+
+
+def test_non_standard_morphology_can_be_left_out(tmp_path: Path) -> None:
+    image, mask = _lesion()
+    path = tmp_path / "fast.toml"
+    path.write_text(
+        'schema = 1\nname = "fast"\n[resegmentation]\nrange = [0.0, inf]\n'
+        '[discretisation]\nmethod = "fixed_bin_size"\nbin_width = 0.25\n'
+        "[morphology]\nnon_standard = false\n",
+        encoding="utf-8",
+    )
+    fast = extract_features(image, mask, load_settings(path), families=["morphology"])
+    full = extract_features(image, mask, "pet", families=["morphology"])
+    assert fast.keys() == full.keys()
+    for tag in ("morph_vol_dens_ombb", "morph_area_dens_ombb", "morph_vol_dens_mvee"):
+        assert math.isnan(fast[tag]) and 0.0 < full[tag] <= 1.0
+    assert fast["morph_volume"] == full["morph_volume"]
+    path.write_text(path.read_text(encoding="utf-8").replace("false", '"no"'), encoding="utf-8")
+    with pytest.raises(ThxError, match=r"morphology\.non_standard"):
+        load_settings(path)

@@ -586,6 +586,8 @@ def morphology_features(
     intensity_mask: npt.NDArray[np.bool_],
     image: npt.NDArray[np.floating],
     spacing_mm: tuple[float, float, float],
+    *,
+    non_standard: bool = True,
 ) -> dict[str, float]:
     """IBSI morphological features (HCUG) of a ROI.
 
@@ -599,6 +601,9 @@ def morphology_features(
         Intensities (not discretised), same shape; finite inside ``intensity_mask``.
     spacing_mm : (float, float, float)
         Voxel spacing ``(x, y, z)``, i.e. along ``i``, ``j`` and ``k``, in mm.
+    non_standard : bool
+        Compute the OMBB and MVEE densities, which IBSI does not standardise and
+        which cost most of the time on small regions; NaN when false.
 
     Returns
     -------
@@ -702,7 +707,7 @@ def morphology_features(
     out["morph_area_dens_aabb"] = _ratio(area, aabb_area)
 
     # oriented minimum bounding box (approximate; not standardised by IBSI)
-    if hull is not None:
+    if hull is not None and non_standard:
         ombb_volume, ombb_area = _oriented_box(hull)
     else:
         ombb_volume, ombb_area = math.nan, math.nan
@@ -717,7 +722,7 @@ def morphology_features(
     )
 
     # minimum volume enclosing ellipsoid (approximate; not standardised by IBSI)
-    semi_axes = _mvee_semi_axes(hull_points) if hull is not None else None
+    semi_axes = _mvee_semi_axes(hull_points) if hull is not None and non_standard else None
     if semi_axes is not None:
         ma, mb, mc = (float(v) for v in semi_axes)
         out["morph_vol_dens_mvee"] = _ratio(3.0 * volume, 4.0 * math.pi * ma * mb * mc)

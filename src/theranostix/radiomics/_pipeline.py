@@ -414,7 +414,11 @@ def _morphology(roi: PreparedRoi) -> dict[str, float]:
 
     sl = _bbox_slices(roi.morph_mask)
     return morphology_features(
-        roi.morph_mask[sl], roi.intensity_mask[sl], roi.image[sl], roi.geometry.spacing_mm
+        roi.morph_mask[sl],
+        roi.intensity_mask[sl],
+        roi.image[sl],
+        roi.geometry.spacing_mm,
+        non_standard=roi.settings.non_standard_morphology,
     )
 
 

@@ -26,6 +26,9 @@ Schema 1 (every section optional except the top level)::
     method = "fixed_bin_size"        # as above; none: the intensities are already discrete
     bin_width = 2.5
 
+    [morphology]
+    non_standard = true              # OMBB and MVEE densities (not standardised by IBSI)
+
     [texture]
     distance = 1                     # GLCM, NGTDM, NGLDM (Chebyshev); only 1 is implemented
     ngldm_coarseness = 0             # only 0 is implemented
@@ -103,6 +106,7 @@ class RadiomicsSettings:
     distance: int = 1
     ngldm_coarseness: int = 0
     aggregations: tuple[str, ...] = ()
+    non_standard_morphology: bool = True
 
 
 _SECTIONS = {
@@ -112,6 +116,7 @@ _SECTIONS = {
     "discretisation": {"method", "bin_width", "n_bins"},
     "ivh": {"method", "bin_width", "n_bins"},
     "texture": {"distance", "ngldm_coarseness", "aggregations"},
+    "morphology": {"non_standard"},
 }  # fmt: skip
 _TOP = {"schema", "name", "dimensionality", *_SECTIONS}
 
@@ -149,6 +154,12 @@ def _discretisation(where: str, table: dict[str, Any]) -> Discretisation:
             raise ThxError(f"{where}.n_bins: a positive integer is required, got {n!r}")
         return Discretisation(method, n_bins=n)
     return Discretisation()
+
+
+def _flag(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ThxError(f"{where}: true or false is required, got {value!r}")
+    return value
 
 
 def _check_keys(where: str, table: dict[str, Any], allowed: set[str]) -> None:
@@ -252,6 +263,9 @@ def _build(data: dict[str, Any]) -> RadiomicsSettings:
         distance=distance,
         ngldm_coarseness=coarseness,
         aggregations=tuple(dict.fromkeys(aggregations)),
+        non_standard_morphology=_flag(
+            "morphology.non_standard", sections["morphology"].get("non_standard", True)
+        ),
     )
 
 
