@@ -9,6 +9,10 @@ and averaged over slices (by slice, without merging); ``2_5D`` -- per-slice matr
 summed into one matrix before computing features (by slice, with merging); ``3D`` --
 one matrix of the whole volume.
 
+The zones of all grey levels (and, in 2D, of all slices) are labelled by one call of
+:func:`skimage.measure.label` (``_zones``), and the features of every slice come from
+per-zone sums (``_grouped_zone_features``) instead of per-slice matrices.
+
 References
 ----------
 Zwanenburg A, Leger S, Vallières M, Löck S, et al. Image biomarker standardisation
@@ -23,10 +27,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
+from skimage.measure import label
 
 from theranostix.radiomics._roi import ALL_DIMS, check_dims, select_dims, validate_discretised
 
@@ -231,51 +237,105 @@ def _add_padded(a: FloatArray, b: FloatArray) -> FloatArray:
     return out
 
 
-def _structure(in_plane: bool) -> npt.NDArray[np.bool_]:
-    """Connectivity: 26-neighbourhood in 3D, 8-neighbourhood within the slice in 2D."""
-    structure = np.ones((3, 3, 3), dtype=bool)
-    if in_plane:
-        structure[0] = False
-        structure[2] = False
-    return structure
+@dataclass(frozen=True)
+class _Zones:
+    """Zones of a discretised ROI (see :func:`_zones`)."""
+
+    #: flat indices of the ROI voxels in the image
+    voxels: IntArray
+    #: zone of every ROI voxel, ``0..n - 1``
+    zone: IntArray
+    #: grey level ``1..Ng`` of every zone
+    level: IntArray
+    #: number of voxels of every zone
+    size: IntArray
+    #: slice of every zone (``None`` for 3D zones, which may span slices)
+    slice_k: IntArray | None
 
 
-def _zones(
-    grey: IntArray, mask: BoolArray, n_levels: int, in_plane: bool
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Label the zones of every grey level.
+def _zones(grey: IntArray, n_levels: int, in_plane: bool) -> _Zones:
+    """Label the zones of all grey levels at once.
+
+    A zone is a connected set of ROI voxels of one grey level. All zones are labelled
+    by one call of :func:`skimage.measure.label` on the grey levels (0 outside the
+    ROI being the background), which connects neighbouring voxels of equal value
+    (connectivity 3: 26-neighbourhood). For 2D zones (8-neighbourhood within a slice)
+    slice ``k`` holds ``k (Ng + 1) + level`` instead, so that voxels of different
+    slices never share a value and the 26-neighbourhood reduces to the in-plane
+    8-neighbourhood. Zone grey levels, sizes and slices then follow from the labels of
+    the ROI voxels by scattering and :func:`numpy.bincount`, in time linear in the
+    image size.
+
+    Parameters
+    ----------
+    grey : ndarray of int, shape (K, J, I)
+        Grey levels ``1..Ng`` inside the ROI and 0 outside.
+    n_levels : int
+        Number of grey levels ``Ng``.
+    in_plane : bool
+        Label the zones of every slice (8-connectivity) instead of 3D zones
+        (26-connectivity).
 
     Returns
     -------
-    labels : ndarray of int
-        Zone label per voxel (0 outside the ROI), unique over all grey levels.
-    zone_level : ndarray of int
-        Grey level of zone ``n`` at index ``n - 1``.
-    zone_size : ndarray of int
-        Number of voxels of zone ``n`` at index ``n - 1``.
+    _Zones
+        The ROI voxels and their zones, the zones' grey levels, sizes and (2D) slices.
+
+    References
+    ----------
+    Fiorio C, Gustedt J. Two linear time Union-Find strategies for image processing.
+    Theoretical Computer Science 1996;154:165-181 (the labelling of
+    :func:`skimage.measure.label`).
     """
-    structure = _structure(in_plane)
-    labels = np.zeros(grey.shape, dtype=np.int64)
-    levels: list[IntArray] = []
-    offset = 0
-    for level in range(1, n_levels + 1):
-        level_mask = mask & (grey == level)
-        if not level_mask.any():
-            continue
-        level_labels, count = ndimage.label(level_mask, structure=structure)
-        labels[level_mask] = level_labels[level_mask] + offset
-        levels.append(np.full(count, level, dtype=np.int64))
-        offset += count
-    zone_level = np.concatenate(levels)
-    zone_size = np.bincount(labels.ravel(), minlength=offset + 1)[1:].astype(np.int64)
-    return labels, zone_level, zone_size
+    voxels = np.flatnonzero(grey)
+    values = grey.reshape(-1)[voxels]
+    plane = grey.shape[1] * grey.shape[2]
+    slice_k = voxels // plane if in_plane else None
+    top = (grey.shape[0] * (n_levels + 1) if in_plane else n_levels) + 1
+    dtype = np.uint8 if top <= 2**8 else np.uint16 if top <= 2**16 else np.int64
+    coded = np.zeros(grey.shape, dtype=dtype)
+    coded.reshape(-1)[voxels] = values if slice_k is None else slice_k * (n_levels + 1) + values
+    labels: IntArray = label(coded, background=0, connectivity=3)  # type: ignore[no-untyped-call]
+    del coded
+    zone = labels.reshape(-1)[voxels] - 1
+    n_zones = int(zone.max()) + 1
+    level = np.zeros(n_zones, dtype=np.int64)
+    level[zone] = values
+    size = np.bincount(zone, minlength=n_zones).astype(np.int64)
+    zone_slice = None
+    if slice_k is not None:
+        zone_slice = np.zeros(n_zones, dtype=np.int64)
+        zone_slice[zone] = slice_k
+    return _Zones(voxels, zone, level, size, zone_slice)
+
+
+def _zone_distances(zones: _Zones, border: BoolArray, in_plane: bool) -> IntArray:
+    """Smallest distance to the edge of ``border`` over the voxels of every zone.
+
+    The distance is the city-block distance to the nearest voxel outside ``border``
+    (voxels outside the image count as outside), in 3D or within the slice: one
+    :func:`scipy.ndimage.distance_transform_cdt` of the image, with the in-plane
+    4-neighbourhood as metric for 2D. The minimum per zone is :func:`numpy.minimum.at`.
+    """
+    if in_plane:
+        metric = np.zeros((3, 3, 3), dtype=bool)
+        metric[1] = ndimage.generate_binary_structure(2, 1)
+        padded = np.pad(border, ((0, 0), (1, 1), (1, 1)))
+        distance = ndimage.distance_transform_cdt(padded, metric=metric)[:, 1:-1, 1:-1]
+    else:
+        padded = np.pad(border, 1)
+        distance = ndimage.distance_transform_cdt(padded, metric="taxicab")[1:-1, 1:-1, 1:-1]
+    voxel_distance = np.ascontiguousarray(distance).reshape(-1)[zones.voxels]
+    out = np.full(zones.size.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, zones.zone, voxel_distance.astype(np.int64))
+    return out
 
 
 def _count_matrix(rows: IntArray, cols: IntArray, n_levels: int) -> FloatArray:
     """Matrix ``m[i - 1, j - 1]`` counting the pairs ``(rows, cols)`` (both >= 1)."""
-    matrix = np.zeros((n_levels, int(cols.max())), dtype=np.float64)
-    np.add.at(matrix, (rows - 1, cols - 1), 1.0)
-    return matrix
+    width = int(cols.max())
+    counts = np.bincount((rows - 1) * width + (cols - 1), minlength=n_levels * width)
+    return counts.reshape(n_levels, width).astype(np.float64)
 
 
 def size_zone_matrix(
@@ -284,7 +344,9 @@ def size_zone_matrix(
     """Grey level size zone matrix (IBSI 1, section 3.8, ``9SAK``).
 
     ``s[i, j]`` counts the zones of grey level ``i`` made of ``j`` voxels, zones being
-    connected with 26-connectivity (3D) or 8-connectivity in the slice (2D).
+    connected with 26-connectivity (3D) or 8-connectivity in the slice (2D); in 2D
+    the zones of all slices are counted together. Zones are labelled by
+    :func:`_zones`.
 
     Parameters
     ----------
@@ -299,8 +361,8 @@ def size_zone_matrix(
     n_voxels : int
         Number of ROI voxels ``N_v``.
     """
-    _, zone_level, zone_size = _zones(grey, mask, n_levels, in_plane)
-    return _count_matrix(zone_level, zone_size, n_levels), int(mask.sum())
+    zones = _zones(np.where(mask, grey, 0), n_levels, in_plane)
+    return _count_matrix(zones.level, zones.size, n_levels), int(mask.sum())
 
 
 def distance_zone_matrix(
@@ -317,7 +379,7 @@ def distance_zone_matrix(
     voxel on the ROI border has distance 1; 6-connectedness in 3D, 4-connectedness
     within the slice in 2D. Voxels outside the image count as outside the ROI. The
     distance of a zone is the smallest distance of its voxels, and ``d[i, j]``
-    counts the zones of grey level ``i`` at distance ``j``.
+    counts the zones of grey level ``i`` at distance ``j`` (in 2D, of all slices).
 
     Parameters
     ----------
@@ -336,19 +398,170 @@ def distance_zone_matrix(
     n_voxels : int
         Number of ROI voxels ``N_v``.
     """
-    labels, zone_level, _ = _zones(grey, mask, n_levels, in_plane)
+    zones = _zones(np.where(mask, grey, 0), n_levels, in_plane)
     border = mask if edge is None else np.asarray(edge, dtype=bool) | mask
-    if in_plane:
-        padded = np.pad(border, ((0, 0), (1, 1), (1, 1)))
-        distance = np.stack(
-            [ndimage.distance_transform_cdt(plane, metric="taxicab") for plane in padded]
-        )[:, 1:-1, 1:-1]
-    else:
-        padded = np.pad(border, 1)
-        distance = ndimage.distance_transform_cdt(padded, metric="taxicab")[1:-1, 1:-1, 1:-1]
-    index = np.arange(1, zone_level.size + 1)
-    zone_distance = np.asarray(ndimage.minimum(distance, labels, index), dtype=np.int64)
-    return _count_matrix(zone_level, zone_distance, n_levels), int(mask.sum())
+    distance = _zone_distances(zones, border, in_plane)
+    return _count_matrix(zones.level, distance, n_levels), int(mask.sum())
+
+
+def _distinct_counts(keys: IntArray, n_keys: int) -> tuple[IntArray, IntArray]:
+    """Distinct values of ``keys`` (in ``0..n_keys - 1``) and their counts.
+
+    :func:`numpy.bincount` when ``n_keys`` is small enough, else :func:`numpy.unique`.
+    """
+    if n_keys <= max(4 * keys.size, 1 << 16):
+        counts = np.bincount(keys, minlength=n_keys)
+        present = np.flatnonzero(counts)
+        return present, counts[present]
+    values, counts = np.unique(keys, return_counts=True)
+    return values, counts
+
+
+def _grouped_zone_features(
+    group: IntArray,
+    level: IntArray,
+    column: IntArray,
+    n_voxels: FloatArray,
+    n_levels: int,
+) -> FloatArray:
+    """The 16 features of :func:`zone_features` for groups of zones, without matrices.
+
+    Every feature is a sum over the zones of a group (zone ``z`` of grey level
+    ``i_z`` in column ``j_z`` of the matrix, e.g. its size): the emphases and means
+    are weighted :func:`numpy.bincount` over the groups; the non-uniformities and
+    the entropy need the counts of the distinct ``(group, i)``, ``(group, j)`` and
+    ``(group, i, j)``, found by :func:`numpy.bincount` (``j`` replaced by its rank
+    among the distinct columns) or :func:`numpy.unique`. Matches ``zone_features``
+    of the group's matrix up to rounding.
+
+    Parameters
+    ----------
+    group : ndarray of int
+        Group ``0..G - 1`` of every zone; every group has zones.
+    level, column : ndarray of int
+        Row ``i >= 1`` and column ``j >= 1`` of every zone.
+    n_voxels : ndarray of float, shape (G,)
+        Number of ROI voxels ``N_v`` of every group.
+    n_levels : int
+        Number of grey levels ``Ng``.
+
+    Returns
+    -------
+    ndarray of float, shape (G, 16)
+        Features in the order of ``zone_features`` (e.g. ``_SZM_TAGS``).
+    """
+    n_groups = n_voxels.size
+
+    def per_group(weights: FloatArray) -> FloatArray:
+        return np.bincount(group, weights=weights, minlength=n_groups).astype(np.float64)
+
+    n_s = np.bincount(group, minlength=n_groups).astype(np.float64)
+    i = level.astype(np.float64)
+    j = column.astype(np.float64)
+    i2, j2 = i * i, j * j
+    mu_i = per_group(i) / n_s
+    mu_j = per_group(j) / n_s
+    present = np.bincount(column) > 0
+    rank = np.cumsum(present) - 1  # rank of every column among the distinct ones
+    n_columns = int(rank[-1]) + 1
+    col = rank[column]
+    keys, counts = _distinct_counts(group * n_levels + (level - 1), n_groups * n_levels)
+    glnu = np.bincount(keys // n_levels, weights=counts.astype(np.float64) ** 2, minlength=n_groups)
+    keys, counts = _distinct_counts(group * n_columns + col, n_groups * n_columns)
+    jnu = np.bincount(keys // n_columns, weights=counts.astype(np.float64) ** 2, minlength=n_groups)
+    cells = n_levels * n_columns
+    keys, counts = _distinct_counts(group * cells + (level - 1) * n_columns + col, n_groups * cells)
+    key_group = keys // cells
+    p = counts / n_s[key_group]
+    entropy = -np.bincount(key_group, weights=p * np.log2(p), minlength=n_groups)
+    return np.stack(
+        [
+            per_group(1.0 / j2) / n_s,
+            per_group(j2) / n_s,
+            per_group(1.0 / i2) / n_s,
+            per_group(i2) / n_s,
+            per_group(1.0 / (i2 * j2)) / n_s,
+            per_group(i2 / j2) / n_s,
+            per_group(j2 / i2) / n_s,
+            per_group(i2 * j2) / n_s,
+            glnu / n_s,
+            glnu / n_s**2,
+            jnu / n_s,
+            jnu / n_s**2,
+            n_s / n_voxels,
+            per_group((i - mu_i[group]) ** 2) / n_s,
+            per_group((j - mu_j[group]) ** 2) / n_s,
+            entropy,
+        ],
+        axis=1,
+    )
+
+
+def _zone_family(
+    grey: IntArray,
+    mask: BoolArray,
+    n_levels: int,
+    prefix: str,
+    tags: Sequence[str],
+    dims: Iterable[str],
+    edge: BoolArray | None = None,
+    *,
+    distance: bool,
+) -> dict[str, float]:
+    """GLSZM or GLDZM features for the 2D, 2.5D and 3D aggregations (or those in ``dims``).
+
+    The aggregations of :func:`aggregate` (2D: features per slice, averaged; 2.5D:
+    the slices' matrices merged; 3D: one matrix of the volume), computed without
+    per-slice loops: the zones of all slices are labelled at once (:func:`_zones`)
+    and the features of every slice come from :func:`_grouped_zone_features`.
+
+    Parameters
+    ----------
+    grey, mask, n_levels
+        Validated image (0 outside the ROI), ROI and number of grey levels.
+    prefix : str
+        ``"szm"`` or ``"dzm"``.
+    tags : sequence of str
+        The 16 feature names.
+    dims : iterable of str
+        Aggregations to compute, among ``2D``, ``2.5D`` and ``3D``.
+    edge : ndarray of bool, optional
+        The mask whose edge the distances are measured to (GLDZM); ``mask`` by default.
+    distance : bool
+        Columns are zone distances (GLDZM) instead of zone sizes (GLSZM).
+
+    Returns
+    -------
+    dict of str to float
+        ``{prefix}_{name}_{2D|2_5D|3D}`` -> value for the aggregations in ``dims``.
+    """
+    chosen = check_dims(dims)
+    border = mask if edge is None else edge | mask
+    out: dict[str, float] = {}
+    rows: list[tuple[str, FloatArray]] = []
+    if chosen & {"2D", "2.5D"}:
+        zones = _zones(grey, n_levels, True)
+        assert zones.slice_k is not None
+        column = _zone_distances(zones, border, True) if distance else zones.size
+        slices, group = np.unique(zones.slice_k, return_inverse=True)
+        voxels = mask.sum(axis=(1, 2)).astype(np.float64)
+        per_slice = _grouped_zone_features(group, zones.level, column, voxels[slices], n_levels)
+        rows.append(("2D", per_slice.mean(axis=0)))
+        merged = _grouped_zone_features(
+            np.zeros_like(group), zones.level, column, np.array([voxels.sum()]), n_levels
+        )
+        rows.append(("2_5D", merged[0]))
+    if "3D" in chosen:
+        zones = _zones(grey, n_levels, False)
+        column = _zone_distances(zones, border, False) if distance else zones.size
+        volume = _grouped_zone_features(
+            np.zeros_like(column), zones.level, column, np.array([float(mask.sum())]), n_levels
+        )
+        rows.append(("3D", volume[0]))
+    for suffix, values in rows:
+        for name, value in zip(tags, values.tolist(), strict=True):
+            out[f"{prefix}_{name}_{suffix}"] = value
+    return select_dims(out, chosen)
 
 
 def glszm_features(
@@ -382,16 +595,7 @@ def glszm_features(
     (0.625, 0.666...)
     """
     g, m, ng = validate_discretised(grey, mask, n_levels)
-    return aggregate(
-        g,
-        m,
-        ng,
-        "szm",
-        size_zone_matrix,
-        lambda mat, nv: zone_features(mat, nv, _SZM_TAGS),
-        dims,
-        names=_SZM_TAGS,
-    )
+    return _zone_family(g, m, ng, "szm", _SZM_TAGS, dims, distance=False)
 
 
 def gldzm_features(
@@ -430,14 +634,5 @@ def gldzm_features(
     (0.625, 2.5)
     """
     g, m, ng = validate_discretised(grey, mask, n_levels)
-    return aggregate(
-        g,
-        m,
-        ng,
-        "dzm",
-        distance_zone_matrix,
-        lambda mat, nv: zone_features(mat, nv, _DZM_TAGS),
-        dims,
-        None if edge_mask is None else np.asarray(edge_mask, dtype=bool).reshape(m.shape),
-        names=_DZM_TAGS,
-    )
+    edge = None if edge_mask is None else np.asarray(edge_mask, dtype=bool).reshape(m.shape)
+    return _zone_family(g, m, ng, "dzm", _DZM_TAGS, dims, edge, distance=True)
