@@ -317,8 +317,14 @@ def test_min_area_rectangle() -> None:
 # --- Moran's I and Geary's C ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("direct_max", [0, 10**6])  # the FFT path, then the pair sums
 @pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (0.7, 1.3, 2.9)])
-def test_autocorrelation_matches_brute_force(spacing: tuple[float, float, float]) -> None:
+def test_autocorrelation_matches_brute_force(
+    spacing: tuple[float, float, float], direct_max: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import theranostix.radiomics._morphology as morphology
+
+    monkeypatch.setattr(morphology, "_DIRECT_MAX_VOXELS", direct_max)
     rng = np.random.default_rng(11)
     morph = rng.random((6, 9, 7)) > 0.3
     intensity = morph & (rng.random(morph.shape) > 0.2)  # a re-segmented subset

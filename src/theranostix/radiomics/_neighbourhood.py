@@ -196,9 +196,9 @@ def dependence_matrix(
         ]
         dependence += neighbour == centre
     n_columns = 9 if in_plane else 27
-    matrix = np.zeros((n_levels, n_columns), dtype=np.float64)
-    np.add.at(matrix, (grey[mask] - 1, dependence[mask]), 1.0)
-    return matrix, int(mask.sum())
+    cells = (grey[mask] - 1) * n_columns + dependence[mask]
+    counts = np.bincount(cells, minlength=n_levels * n_columns).astype(np.float64)
+    return counts.reshape(n_levels, n_columns), int(mask.sum())
 
 
 def ngtdm_features(
