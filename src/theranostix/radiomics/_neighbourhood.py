@@ -63,6 +63,9 @@ _NGL_TAGS: tuple[str, ...] = (
 #: Feature tags of the NGTDM family (IBSI ``IPET``), as ``_ngtdm_from_matrix`` returns them.
 _NGT_TAGS: tuple[str, ...] = ("coarseness", "contrast", "busyness", "complexity", "strength")
 
+# Up to this many voxels in the box the NGLDM compares all neighbours in one step.
+_WINDOW_VOXELS = 20_000
+
 #: Coarseness when the NGTDM is all zero (IBSI 1, ``QCDE``).
 _COARSENESS_MAX = 1.0e6
 
@@ -186,6 +189,16 @@ def dependence_matrix(
     padded = np.pad(np.where(mask, grey, 0), 1)
     centre = padded[1:-1, 1:-1, 1:-1]
     shape = centre.shape
+    n_columns = 9 if in_plane else 27
+    if centre.size <= _WINDOW_VOXELS:  # small ROIs: one comparison over all neighbours
+        window = (1, 3, 3) if in_plane else (3, 3, 3)
+        block = padded[1:-1] if in_plane else padded
+        views = np.lib.stride_tricks.sliding_window_view(block, window)
+        same = views[mask] == grey[mask][:, None, None, None]
+        dependence_in = same.reshape(same.shape[0], -1).sum(axis=1) - 1  # not itself
+        cells = (grey[mask] - 1) * n_columns + dependence_in
+        counts = np.bincount(cells, minlength=n_levels * n_columns).astype(np.float64)
+        return counts.reshape(n_levels, n_columns), int(mask.sum())
     dependence = np.zeros(shape, dtype=np.int64)
     dz_range = (0,) if in_plane else (-1, 0, 1)
     for dz, dy, dx in itertools.product(dz_range, (-1, 0, 1), (-1, 0, 1)):
@@ -195,7 +208,6 @@ def dependence_matrix(
             1 + dz : 1 + dz + shape[0], 1 + dy : 1 + dy + shape[1], 1 + dx : 1 + dx + shape[2]
         ]
         dependence += neighbour == centre
-    n_columns = 9 if in_plane else 27
     cells = (grey[mask] - 1) * n_columns + dependence[mask]
     counts = np.bincount(cells, minlength=n_levels * n_columns).astype(np.float64)
     return counts.reshape(n_levels, n_columns), int(mask.sum())
