@@ -586,20 +586,21 @@ def _autocorrelation(
 def _autocorrelation_direct(
     mask: BoolArray, z_values: FloatArray, spacing_zyx: FloatArray, sum_z2: float
 ) -> tuple[float, float]:
-    """Moran's I and Geary's C over the voxel pairs of a small ROI (same formulas).
+    """Moran's I and Geary's C from the dense weight matrix of a small ROI (same formulas).
 
     ``z_values`` are the centred intensities in the order of ``np.nonzero(mask)``.
     """
-    from scipy.spatial.distance import pdist
-
     n_voxels = z_values.size
     points = np.argwhere(mask) * spacing_zyx
-    weights = 1.0 / pdist(points)  # pairs i < j, in the order of triu_indices
-    first, second = np.triu_indices(n_voxels, 1)
-    w_total = 2.0 * float(weights.sum())
-    zkz = 2.0 * float(weights @ (z_values[first] * z_values[second]))
-    z2 = z_values**2
-    z2km = float(weights @ (z2[first] + z2[second]))
+    squared = np.sum(points**2, axis=1)
+    d2 = squared[:, None] + squared[None, :] - 2.0 * (points @ points.T)
+    np.fill_diagonal(d2, np.inf)  # K(0) = 0: no self-pairs
+    np.maximum(d2, 0.0, out=d2)  # round-off
+    weights = 1.0 / np.sqrt(d2)
+    row_sums = weights.sum(axis=1)  # (K * m) at each voxel
+    w_total = float(row_sums.sum())
+    zkz = float(z_values @ (weights @ z_values))
+    z2km = float(z_values**2 @ row_sums)
     moran = n_voxels / w_total * zkz / sum_z2
     geary = (n_voxels - 1) / (2.0 * w_total) * (2.0 * z2km - 2.0 * zkz) / sum_z2
     return moran, geary
