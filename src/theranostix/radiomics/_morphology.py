@@ -224,10 +224,20 @@ def _volume_and_area(vertices: FloatArray, faces: npt.NDArray[np.int64]) -> tupl
     """Volume ``|sum a . (b x c)| / 6`` and area ``sum |ab x ac| / 2`` of a closed mesh."""
     # centring the vertices changes no signed volume of a closed mesh but limits round-off
     centred = vertices - vertices.mean(axis=0)
-    a, b, c = (centred[faces[:, n]] for n in range(3))
-    volume = abs(float(np.einsum("ij,ij->", a, np.cross(b, c)))) / 6.0
-    area = float(np.linalg.norm(np.cross(b - a, c - a), axis=1).sum()) / 2.0
+    tri = centred[faces]  # (faces, corner, axis)
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    volume = abs(float(np.einsum("ij,ij->", a, _cross(b, c)))) / 6.0
+    area = float(np.sqrt(np.sum(_cross(b - a, c - a) ** 2, axis=1)).sum()) / 2.0
     return volume, area
+
+
+def _cross(u: FloatArray, v: FloatArray) -> FloatArray:
+    """Row-wise cross product of two ``(n, 3)`` arrays (np.cross without its overhead)."""
+    out = np.empty_like(u)
+    out[:, 0] = u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]
+    out[:, 1] = u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]
+    out[:, 2] = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    return out
 
 
 def _max_diameter(points: FloatArray) -> float:
