@@ -39,7 +39,7 @@ PyRadiomics counterpart: they are timed and shown, outside the ratios. The
 morphology family computes more than PyRadiomics' shape class (Moran's I, Geary's C,
 centre of mass shift, integrated intensity, AABB/AEE/convex-hull densities): it is
 compared with its 25 standardised features (settings ``[morphology] non_standard =
-false``) against PyRadiomics' 17; the OMBB and MVEE densities, which IBSI does not
+false``) against PyRadiomics' 14; the OMBB and MVEE densities, which IBSI does not
 standardise and PyRadiomics does not compute, are timed apart
 (``morphology_ombb_mvee``, the extra time of the whole family).
 
