@@ -1,3 +1,4 @@
+import csv
 import json
 
 import pytest
@@ -66,3 +67,8 @@ def test_demo_keeps_the_dicom_files_with_out(tmp_path) -> None:
     assert json.loads(result.stdout)["synthetic_patient"]["folder"] == str(folder)
     assert (folder / "organs.dcm").is_file() and (folder / "ground_truth.json").is_file()
     assert len(list((folder / "pet").glob("*.dcm"))) == 210
+    # the IBSI features of the three placed lesions, one row each
+    with (folder / "analysis" / "radiomics.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["lesion"] for row in rows] == ["lesion_1", "lesion_2", "lesion_3"]
+    assert all(float(row["morph_volume"]) > 0 and float(row["stat_max"]) > 1 for row in rows)

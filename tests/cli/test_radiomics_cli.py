@@ -114,3 +114,17 @@ def test_missing_mask_names_the_file(nifti_pair: tuple[Path, Path], tmp_path: Pa
     image, _ = nifti_pair
     result = runner.invoke(app, ["radiomics", str(image), str(tmp_path / "none.nii.gz")])
     assert result.exit_code == 2 and "none.nii.gz" in result.stderr
+
+
+def test_nrrd_gives_the_features_of_nifti(nifti_pair: tuple[Path, Path], tmp_path: Path) -> None:
+    import SimpleITK as sitk
+
+    image, roi = nifti_pair
+    nrrd_image, nrrd_roi = tmp_path / "suv.nrrd", tmp_path / "roi.nrrd"
+    sitk.WriteImage(sitk.ReadImage(str(image)), str(nrrd_image))
+    sitk.WriteImage(sitk.ReadImage(str(roi)), str(nrrd_roi))
+    from_nifti = run_json(str(image), str(roi), "--family", "statistics", "--family", "glcm")
+    from_nrrd = run_json(
+        str(nrrd_image), str(nrrd_roi), "--family", "statistics", "--family", "glcm"
+    )
+    assert from_nrrd == from_nifti

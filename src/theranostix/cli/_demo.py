@@ -180,5 +180,8 @@ def _print_analysis(out: Any, analysis: dict[str, Any]) -> None:
     mip = analysis.get("outputs", {}).get("mip")
     if mip:
         out.print(f"MIP with lesion contours: {mip}")
+    radiomics = analysis.get("outputs", {}).get("radiomics")
+    if radiomics:
+        out.print(f"IBSI radiomic features of the lesions (pet preset): {radiomics}")
     else:
         out.print("use --out DIR to keep the MIP picture, the lesion table and the DICOM SEG")

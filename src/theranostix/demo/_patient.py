@@ -58,6 +58,26 @@ def _analyse(folder: Path, patient: Any, regions: list[dict[str, Any]]) -> dict[
     return dict(report)
 
 
+def _radiomics(folder: Path, patient: Any, suv: Any) -> Path:
+    """IBSI features (``pet`` preset) of every placed lesion, one row each, as CSV."""
+    import csv
+    import io
+
+    from theranostix._files import atomic_write_text
+    from theranostix.imaging import load_mask
+    from theranostix.radiomics import extract_features
+
+    rows = []
+    for lesion in patient.lesions:
+        mask = load_mask(f"{folder / 'organs.dcm'}:{lesion.name}", suv.geometry)
+        rows.append({"lesion": lesion.name, **extract_features(suv, mask, "pet")})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return atomic_write_text(folder / "analysis" / "radiomics.csv", buffer.getvalue())
+
+
 def synthetic_patient_report(out_dir: Path, *, seed: int = 7, lesions: int = 3) -> dict[str, Any]:
     """Make, write, read back and quantify one synthetic PSMA patient.
 
@@ -123,6 +143,7 @@ def synthetic_patient_report(out_dir: Path, *, seed: int = 7, lesions: int = 3) 
             }
         )
     analysis = _analyse(folder, patient, regions)
+    analysis["outputs"]["radiomics"] = str(_radiomics(folder, patient, suv))
     return {
         "folder": str(folder),
         "analysis": analysis,
