@@ -30,9 +30,11 @@ phenotyping. Radiology 2020;295:328-338. https://doi.org/10.1148/radiol.20201911
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import NDArray
 
 from theranostix.radiomics._roi import ALL_DIMS, check_dims, select_dims, validate_discretised
@@ -300,17 +302,22 @@ def glcm_batch_features(
     }
 
 
+#: Features of a stack of matrices: ``many(stack, n_voxels)`` -> one array per feature.
+BatchFeatures = Callable[[NDArray[np.float64], NDArray[np.float64]], dict[str, NDArray[np.float64]]]
+
+
 def aggregate(
-    per_slice: Sequence[NDArray[np.float64]],
-    per_direction_3d: Sequence[NDArray[np.float64]],
-    features: Callable[[NDArray[np.float64], float], dict[str, float]],
+    per_slice: Sequence[NDArray[np.float64]] | Sequence[NDArray[np.int64]],
+    per_direction_3d: Sequence[NDArray[np.float64]] | Sequence[NDArray[np.int64]],
+    many: BatchFeatures,
     voxels_per_slice: NDArray[np.float64],
     names: Iterable[str],
     prefix: str,
-    many: Callable[[NDArray[np.float64], NDArray[np.float64]], dict[str, NDArray[np.float64]]]
-    | None = None,
 ) -> dict[str, float]:
-    """Apply the IBSI aggregation methods to directional matrices.
+    """Apply the IBSI aggregation methods to directional matrices of equal shape.
+
+    The matrices behind every aggregation are stacked and their features computed in
+    one call of ``many``.
 
     Parameters
     ----------
@@ -319,81 +326,62 @@ def aggregate(
         to skip the 2D and 2.5D aggregations.
     per_direction_3d
         For each 3D direction, the matrix of the whole volume; empty to skip 3D.
-    features
-        ``features(matrix, n_voxels)`` returning feature name to value; ``n_voxels`` is
-        the number of ROI voxels behind the (merged) matrix, counted once per merged
-        directional matrix (IBSI: merged matrices count the voxels of every part).
+    many
+        ``many(stack, n_voxels)``: the features of the matrices stacked on the first
+        axis, one array per feature; ``n_voxels`` is the number of ROI voxels behind
+        each (merged) matrix, counted once per merged directional matrix (IBSI: merged
+        matrices count the voxels of every part).
     voxels_per_slice
         Number of ROI voxels in each slice.
     names
         Feature names in output order.
     prefix
         Family prefix of the tags (``"cm"`` or ``"rlm"``).
-    many
-        Optional batch form of ``features``: ``many(stack, n_voxels)`` takes the
-        matrices of an aggregation stacked on a first axis and returns one array of
-        values per feature (one call instead of one per matrix).
 
     Returns
     -------
     dict[str, float]
-        Tag ``{prefix}_{name}_{aggregation}`` to value, for the aggregations computed.
+        Tag ``{prefix}_{name}_{aggregation}`` to value (NaN when no matrix of the
+        aggregation holds a count), for the aggregations computed.
     """
-    batch = many if many is not None else _one_by_one(features)
-    total_voxels = float(voxels_per_slice.sum())
-    groups: dict[str, tuple[list[NDArray[np.float64]], list[float]]] = {}
+    total = float(voxels_per_slice.sum())
+    parts: list[tuple[str, NDArray[np.float64], NDArray[np.float64]]] = []
+
+    def add(suffix: str, matrices: npt.ArrayLike, n_voxels: npt.ArrayLike) -> None:
+        stack = np.asarray(matrices, dtype=np.float64)
+        parts.append((suffix, stack, np.broadcast_to(np.asarray(n_voxels, float), stack.shape[:1])))
+
     if per_slice:
-        n_dir_2d = len(per_slice)
         stack = np.stack(per_slice)  # (directions, K, ...)
-        present = stack.sum(axis=tuple(range(2, stack.ndim))) > 0  # (directions, K)
-        slices = [k for k in range(stack.shape[1]) if present[:, k].any()]
-        groups["2D_avg"] = (
-            [stack[d, k] for k in slices for d in range(n_dir_2d) if present[d, k]],
-            [float(voxels_per_slice[k]) for k in slices for d in range(n_dir_2d) if present[d, k]],
-        )
-        groups["2D_comb"] = (
-            [stack[:, k].sum(axis=0) for k in slices],
-            [n_dir_2d * float(voxels_per_slice[k]) for k in slices],
-        )
-        directions = [d for d in range(n_dir_2d) if present[d].any()]
-        groups["2_5D_avg"] = (
-            [stack[d].sum(axis=0) for d in directions],
-            [total_voxels] * len(directions),
-        )
-        groups["2_5D_comb"] = (
-            ([stack.sum(axis=(0, 1))], [n_dir_2d * total_voxels]) if slices else ([], [])
-        )
+        n_dir = stack.shape[0]
+        present = np.any(stack, axis=tuple(range(2, stack.ndim)))  # (directions, K)
+        k_idx, d_idx = np.nonzero(present.T)  # slice by slice, directions within
+        add("2D_avg", stack[d_idx, k_idx], voxels_per_slice[k_idx])
+        slices = np.flatnonzero(present.any(axis=0))
+        add("2D_comb", stack[:, slices].sum(axis=0), n_dir * voxels_per_slice[slices])
+        by_direction = stack.sum(axis=1)
+        add("2_5D_avg", by_direction[present.any(axis=1)], total)
+        add("2_5D_comb", by_direction.sum(axis=0)[np.newaxis][: int(present.any())], n_dir * total)
     if per_direction_3d:
-        nonempty = [m for m in per_direction_3d if m.sum() > 0]
-        groups["3D_avg"] = (nonempty, [total_voxels] * len(nonempty))
-        groups["3D_comb"] = (
-            ([np.sum(per_direction_3d, axis=0)], [len(per_direction_3d) * total_voxels])
-            if nonempty
-            else ([], [])
-        )
+        volume = np.stack(per_direction_3d)
+        add("3D_avg", volume[np.any(volume, axis=tuple(range(1, volume.ndim)))], total)
+        merged = volume.sum(axis=0)[np.newaxis]
+        add("3D_comb", merged[: int(merged.any())], len(per_direction_3d) * total)
     names = tuple(names)
+    values: dict[str, NDArray[np.float64]] = {}
+    if any(len(m) for _, m, _ in parts):
+        values = many(
+            np.concatenate([m for _, m, _ in parts if len(m)]),
+            np.concatenate([n for _, m, n in parts if len(m)]),
+        )
     out: dict[str, float] = {}
-    for suffix, (matrices, voxels) in groups.items():
-        values = batch(np.stack(matrices), np.asarray(voxels)) if matrices else {}
+    first = 0
+    for suffix, part, _ in parts:
         for name in names:
-            out[f"{prefix}_{name}_{suffix}"] = (
-                float(np.mean(values[name])) if matrices else float("nan")
-            )
+            rows = values[name][first : first + len(part)] if len(part) else None
+            out[f"{prefix}_{name}_{suffix}"] = math.nan if rows is None else float(np.mean(rows))
+        first += len(part)
     return out
-
-
-def _one_by_one(
-    features: Callable[[NDArray[np.float64], float], dict[str, float]],
-) -> Callable[[NDArray[np.float64], NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
-    """A batch feature function from a per-matrix one."""
-
-    def batch(
-        stack: NDArray[np.float64], voxels: NDArray[np.float64]
-    ) -> dict[str, NDArray[np.float64]]:
-        rows = [features(m, float(n)) for m, n in zip(stack, voxels, strict=True)]
-        return {name: np.array([r[name] for r in rows]) for name in rows[0]}
-
-    return batch
 
 
 def glcm_features(
@@ -442,10 +430,9 @@ def glcm_features(
         int(present.size),
         dims,
         cooccurrence_per_slice,
-        lambda m, _n: glcm_matrix_features(m, levels=values, n_levels=ng),
+        lambda stack, _n: glcm_batch_features(stack, levels=values, n_levels=ng),
         GLCM_FEATURE_NAMES,
         "cm",
-        many=lambda stack, _n: glcm_batch_features(stack, levels=values, n_levels=ng),
     )
 
 
@@ -455,13 +442,11 @@ def directional_features(
     n_levels: int | None,
     dims: Iterable[str],
     counts_of: Callable[..., NDArray[np.float64]],
-    features: Callable[[NDArray[np.float64], float], dict[str, float]],
+    many: BatchFeatures,
     names: Iterable[str],
     prefix: str,
-    many: Callable[[NDArray[np.float64], NDArray[np.float64]], dict[str, NDArray[np.float64]]]
-    | None = None,
 ) -> dict[str, float]:
-    """Directional matrices (GLCM, GLRLM) of a ROI, aggregated as ``dims`` asks.
+    """Directional matrices of a ROI (GLCM), aggregated as ``dims`` asks.
 
     ``counts_of(grey, mask, offset, n_levels, per_slice=...)`` counts one direction:
     per slice for the 2D and 2.5D aggregations, summed over the volume for 3D.
@@ -477,5 +462,5 @@ def directional_features(
         else []
     )
     voxels = mask_b.sum(axis=(1, 2)).astype(np.float64)
-    out = aggregate(per_slice, per_direction_3d, features, voxels, names, prefix, many=many)
+    out = aggregate(per_slice, per_direction_3d, many, voxels, names, prefix)
     return select_dims(out, chosen)

@@ -12,7 +12,8 @@ Runs are counted in time and memory linear in the image size, without sorting: t
 lines of a direction are gathered as the rows of one array by a strided view of the
 zero-padded image (``_run_counts``), then run-length encoded with NumPy; the 3D counts
 of an in-plane direction are the sum of its per-slice counts, and the features of all
-matrices of all aggregations are computed in one vectorised pass (``_aggregate``).
+matrices of all aggregations are computed in one vectorised pass
+(:func:`theranostix.radiomics._glcm.aggregate`, shared with the GLCM).
 
 References
 ----------
@@ -31,7 +32,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from theranostix.radiomics._glcm import DIRECTIONS_2D, DIRECTIONS_3D, Offset
+from theranostix.radiomics._glcm import DIRECTIONS_2D, DIRECTIONS_3D, Offset, aggregate
 from theranostix.radiomics._roi import ALL_DIMS, check_dims, select_dims, validate_discretised
 
 __all__ = ["glrlm_features"]
@@ -296,6 +297,14 @@ def _stack_features(
     return out
 
 
+def _batch(
+    counts: NDArray[np.float64], n_voxels: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`_stack_features` as one array per feature name."""
+    values = _stack_features(counts, n_voxels)
+    return {name: values[:, n] for n, name in enumerate(GLRLM_FEATURE_NAMES)}
+
+
 def glrlm_matrix_features(counts: NDArray[np.float64], n_voxels: float) -> dict[str, float]:
     """IBSI run length features of one (merged) run length matrix.
 
@@ -329,71 +338,6 @@ def glrlm_matrix_features(counts: NDArray[np.float64], n_voxels: float) -> dict[
     matrix = np.asarray(counts, dtype=np.float64)[np.newaxis]
     values = _stack_features(matrix, np.array([n_voxels], dtype=np.float64))[0]
     return dict(zip(GLRLM_FEATURE_NAMES, values.tolist(), strict=True))
-
-
-def _aggregate(
-    per_slice: Sequence[NDArray[np.int64]],
-    per_direction_3d: Sequence[NDArray[np.int64]],
-    voxels_per_slice: NDArray[np.float64],
-) -> dict[str, float]:
-    """The IBSI aggregations of run length matrices, features of all matrices at once.
-
-    The same aggregations as :func:`theranostix.radiomics._glcm.aggregate`, for
-    matrices of equal shape: the matrices behind every aggregation are stacked and
-    their features computed in one vectorised :func:`_stack_features` call.
-
-    Parameters
-    ----------
-    per_slice
-        For each in-plane direction, the per-slice counts ``(K, Ng, L)``; empty to
-        skip the 2D and 2.5D aggregations.
-    per_direction_3d
-        For each 3D direction, the counts ``(Ng, L)`` of the volume; empty to skip 3D.
-    voxels_per_slice
-        Number of ROI voxels in each slice.
-
-    Returns
-    -------
-    dict[str, float]
-        Tag ``rlm_{name}_{aggregation}`` to value (NaN when the aggregation has no
-        run), for the aggregations computed.
-    """
-    total = float(voxels_per_slice.sum())
-    parts: list[tuple[str, NDArray[np.int64], NDArray[np.float64]]] = []
-
-    def add(
-        suffix: str, matrices: NDArray[np.int64], n_voxels: float | NDArray[np.float64]
-    ) -> None:
-        norms = np.broadcast_to(np.asarray(n_voxels, dtype=np.float64), matrices.shape[:1])
-        parts.append((suffix, matrices, norms))
-
-    if per_slice:
-        stack = np.stack(per_slice)  # (directions, K, Ng, L)
-        n_dir = stack.shape[0]
-        present: NDArray[np.bool_] = np.any(stack, axis=(2, 3))  # (directions, K)
-        k_idx, d_idx = np.nonzero(present.T)
-        add("2D_avg", stack[d_idx, k_idx], voxels_per_slice[k_idx])
-        slices = np.flatnonzero(present.any(axis=0))
-        add("2D_comb", stack[:, slices].sum(axis=0), n_dir * voxels_per_slice[slices])
-        by_direction = stack.sum(axis=1)
-        add("2_5D_avg", by_direction[present.any(axis=1)], total)
-        add("2_5D_comb", by_direction.sum(axis=0)[np.newaxis][: int(present.any())], n_dir * total)
-    if per_direction_3d:
-        volume = np.stack(per_direction_3d)
-        add("3D_avg", volume[volume.any(axis=(1, 2))], total)
-        merged = volume.sum(axis=0)[np.newaxis]
-        add("3D_comb", merged[: int(merged.any())], len(per_direction_3d) * total)
-    matrices = np.concatenate([m for _, m, _ in parts]).astype(np.float64)
-    values = _stack_features(matrices, np.concatenate([n for _, _, n in parts]))
-    out: dict[str, float] = {}
-    first = 0
-    for suffix, part, _ in parts:
-        rows = values[first : first + len(part)]
-        first += len(part)
-        means = rows.mean(axis=0) if len(rows) else np.full(len(GLRLM_FEATURE_NAMES), np.nan)
-        for name, value in zip(GLRLM_FEATURE_NAMES, means.tolist(), strict=True):
-            out[f"rlm_{name}_{suffix}"] = value
-    return out
 
 
 def glrlm_features(
@@ -443,9 +387,12 @@ def glrlm_features(
         counted = dict(zip(others, _run_counts(levels, others, ng, per_slice=False), strict=True))
         volume = [in_plane[d].sum(axis=0) if d in in_plane else counted[d] for d in DIRECTIONS_3D]
     width = max((m.shape[-1] for m in (*in_plane.values(), *volume)), default=1)
-    out = _aggregate(
+    out = aggregate(
         [_pad_columns(m, width) for m in in_plane.values()],
         [_pad_columns(m, width) for m in volume],
+        _batch,
         mask_b.sum(axis=(1, 2)).astype(np.float64),
+        GLRLM_FEATURE_NAMES,
+        "rlm",
     )
     return select_dims(out, chosen)
