@@ -127,11 +127,12 @@ def imaging_rows(folder: Path) -> list[tuple[str, list[float], float | None]]:
 
 
 def main() -> None:
-    """Run every benchmark, or the groups after ``--only``: core, pet-read, pet-analysis."""
+    """Run every benchmark, or the groups after ``--only``: core, pet-read, pet-analysis,
+    dosimetry."""
     from rich.console import Console
     from rich.table import Table
 
-    groups = {"core", "pet-read", "pet-analysis"}
+    groups = {"core", "pet-read", "pet-analysis", "dosimetry"}
     if "--only" in sys.argv:
         groups = set(sys.argv[sys.argv.index("--only") + 1].split(","))
 
@@ -201,6 +202,11 @@ def main() -> None:
             from pet_analysis import analysis_rows
 
             rows.extend(analysis_rows(Path(tmp)))
+    if "dosimetry" in groups:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from dosimetry import dosimetry_rows
+
+        rows.extend(dosimetry_rows())
 
     table = Table(title="theranostix benchmarks (wall clock)")
     table.add_column("benchmark")

@@ -17,6 +17,7 @@ import theranostix.cli._phantom as _phantom
 from theranostix.cli import _nuclide, _pet, _production
 from theranostix.cli import _pet_analysis as _pet_analysis  # registers pet analyze/...
 from theranostix.cli._demo import demo
+from theranostix.cli._dosimetry import dosimetry_app
 from theranostix.cli._radiomics import radiomics_command
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(_pet.pet_app, name="pet")
 app.command("demo")(demo)
 app.command("radiomics")(radiomics_command)
 app.add_typer(_phantom.phantom_app, name="phantom")
+app.add_typer(dosimetry_app, name="dosimetry")
 
 
 def _show_version(value: bool) -> None:

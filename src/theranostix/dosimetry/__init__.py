@@ -15,7 +15,81 @@ from typing import Any
 
 from theranostix import _lazy
 
-_EXPORTS: dict[str, str] = {}
+_EXPORTS: dict[str, str] = {
+    # _kinetics
+    "MODELS": "_kinetics",
+    "KineticsFit": "_kinetics",
+    "ModelCandidate": "_kinetics",
+    "fit_tac": "_kinetics",
+    "read_tac_csv": "_kinetics",
+    "single_time_point_error": "_kinetics",
+    "single_time_point_tia": "_kinetics",
+    # _organ
+    "ORGAN_ALIASES": "_organ",
+    "PHANTOMS": "_organ",
+    "OrganDoseResult": "_organ",
+    "SValueTable": "_organ",
+    "find_organ": "_organ",
+    "nonpenetrating_energy_mev": "_organ",
+    "nonpenetrating_self_dose_gy": "_organ",
+    "organ_dose": "_organ",
+    "organ_dose_gy": "_organ",
+    "phantom_masses_g": "_organ",
+    "svalue_table": "_organ",
+    "tabled_nuclides": "_organ",
+    # _sphere
+    "TISSUE_TO_AIR_MU_EN_RATIO": "_sphere",
+    "SphereSValue": "_sphere",
+    "photon_absorbed_fraction_sphere": "_sphere",
+    "sphere_dose_gy": "_sphere",
+    "sphere_model": "_sphere",
+    "sphere_s_value_mgy_per_mbq_s": "_sphere",
+    # _radiobiology
+    "BedPart": "_radiobiology",
+    "BedSummary": "_radiobiology",
+    "EbrtCourse": "_radiobiology",
+    "ExponentialDoseRate": "_radiobiology",
+    "PartKind": "_radiobiology",
+    "RadionuclideCycle": "_radiobiology",
+    "bed_gy": "_radiobiology",
+    "ebrt_bed_gy": "_radiobiology",
+    "eqd2_gy": "_radiobiology",
+    "g_factor_mono": "_radiobiology",
+    "g_factor_uptake_washout": "_radiobiology",
+    "lea_catcheside_factor": "_radiobiology",
+    "total_bed": "_radiobiology",
+    # _limits
+    "ActivityBound": "_limits",
+    "Basis": "_limits",
+    "Confidence": "_limits",
+    "CyclePlan": "_limits",
+    "LimitFinding": "_limits",
+    "LimitQuantity": "_limits",
+    "LimitScope": "_limits",
+    "LimitSet": "_limits",
+    "LimitSource": "_limits",
+    "OrganLimit": "_limits",
+    "OrganRadiobiology": "_limits",
+    "RiskGroup": "_limits",
+    "TherapyCycle": "_limits",
+    "check_limits": "_limits",
+    "load_limits": "_limits",
+    "plan_next_cycle": "_limits",
+    # _voxel
+    "DoseVolumeStatistics": "_voxel",
+    "dose_volume_statistics": "_voxel",
+    "local_deposition_dose_gy": "_voxel",
+    "rescaled_kernel": "_voxel",
+    "tabled_vsv": "_voxel",
+    "voxel_dose_gy": "_voxel",
+    "voxel_tia_mono_exponential": "_voxel",
+    "voxel_tia_scaled": "_voxel",
+    "vsv_kernel": "_voxel",
+    # _registration
+    "Registration": "_registration",
+    "propagate_mask": "_registration",
+    "register_ct": "_registration",
+}
 
 __all__ = sorted(_EXPORTS)
 
