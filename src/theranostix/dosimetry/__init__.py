@@ -85,6 +85,14 @@ _EXPORTS: dict[str, str] = {
     "voxel_tia_mono_exponential": "_voxel",
     "voxel_tia_scaled": "_voxel",
     "vsv_kernel": "_voxel",
+    # _workflow
+    "DosimetryResult": "_workflow",
+    "TimePoint": "_workflow",
+    "VoiDosimetry": "_workflow",
+    "density_from_hu": "_workflow",
+    "load_study": "_workflow",
+    "run_dosimetry": "_workflow",
+    "write_dosimetry_outputs": "_workflow",
     # _registration
     "Registration": "_registration",
     "propagate_mask": "_registration",
