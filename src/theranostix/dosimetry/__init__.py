@@ -85,6 +85,16 @@ _EXPORTS: dict[str, str] = {
     "voxel_tia_mono_exponential": "_voxel",
     "voxel_tia_scaled": "_voxel",
     "vsv_kernel": "_voxel",
+    # _marrow
+    "RedMarrowDose": "_marrow",
+    "blood_tia_mbq_h_per_ml": "_marrow",
+    "red_marrow_dose_blood_gy": "_marrow",
+    "red_marrow_dose_image_gy": "_marrow",
+    # _alpha
+    "AlphaDose": "_alpha",
+    "EnergyBudget": "_alpha",
+    "alpha_dose": "_alpha",
+    "alpha_energy_per_decay": "_alpha",
     # _workflow
     "DosimetryResult": "_workflow",
     "TimePoint": "_workflow",
