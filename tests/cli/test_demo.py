@@ -72,3 +72,9 @@ def test_demo_keeps_the_dicom_files_with_out(tmp_path) -> None:
         rows = list(csv.DictReader(handle))
     assert [row["lesion"] for row in rows] == ["lesion_1", "lesion_2", "lesion_3"]
     assert all(float(row["morph_volume"]) > 0 and float(row["stat_max"]) > 1 for row in rows)
+    # the dosimetry of the Lu-177 cycle and the next cycle's plan
+    dosimetry = json.loads(result.stdout)["synthetic_patient"]["dosimetry"]
+    assert dosimetry["organ_gy_per_gbq"]["kidneys"] > 0.1
+    assert 0 < dosimetry["next_cycle"]["activity_gbq"] <= 7.4
+    assert (folder / "dosimetry" / "dose_rtdose.dcm").is_file()
+    assert (folder / "dosimetry" / "dvh.png").is_file()

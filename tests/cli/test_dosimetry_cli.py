@@ -70,3 +70,27 @@ def test_fit_a_mono_exponential(tmp_path: Path) -> None:
     bad.write_text("time_h,activity\n1,2\n", encoding="utf-8")
     result = runner.invoke(app, ["dosimetry", "fit", str(bad), "--nuclide", "Lu-177"])
     assert result.exit_code == 2 and "bad.csv" in result.stderr
+
+
+def test_run_writes_every_output(tmp_path: Path) -> None:
+    import pydicom
+
+    from theranostix.phantoms import make_patient, write_patient
+
+    patient = make_patient("psma", lesions=1, seed=8, voxel_mm=8.0)
+    folder = write_patient(patient, tmp_path / "patient", lutetium_timepoints_h=(4, 24, 96, 168))
+    out = tmp_path / "dosimetry"
+    report = run_json("run", str(folder), "-o", str(out))
+    assert report["nuclide"] == "Lu-177" and report["time_h"] == [4.0, 24.0, 96.0, 168.0]
+    assert set(report["outputs"]) == {"json", "tac_png", "nifti", "rtdose", "dvh_png"}
+    kidneys = next(v for v in report["vois"] if v["name"] == "kidneys")
+    assert kidneys["kind"] == "organ" and kidneys["dose_gy"] > 0
+    assert kidneys["voxel_dose"]["d98_gy"] <= kidneys["voxel_dose"]["d2_gy"]
+    rtdose = pydicom.dcmread(out / "dose_rtdose.dcm")
+    assert rtdose.Modality == "RTDOSE" and rtdose.DoseUnits == "GY"
+    spect = pydicom.dcmread(next((folder / "spect" / "4h" / "nm").glob("*.dcm")))
+    assert rtdose.FrameOfReferenceUID == spect.FrameOfReferenceUID
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert saved["vois"][0]["tia_mbq_h"] == report["vois"][0]["tia_mbq_h"]
+    table = runner.invoke(app, ["dosimetry", "run", str(tmp_path / "none"), "-o", str(out)])
+    assert table.exit_code == 2 and "no such study" in table.stderr

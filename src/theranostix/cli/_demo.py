@@ -35,6 +35,7 @@ def demo(
         if out_dir is None:
             report["synthetic_patient"]["folder"] = None
             report["synthetic_patient"]["analysis"]["outputs"] = {}
+            report["synthetic_patient"]["dosimetry"]["outputs"] = {}
     if as_json:
         emit_json(report)
         return
@@ -147,6 +148,36 @@ def _print_patient(out: object, patient: dict[str, object]) -> None:
     if patient["folder"]:
         out.print(f"DICOM files in {patient['folder']}")  # type: ignore[attr-defined]
     _print_analysis(out, patient["analysis"])  # type: ignore[arg-type]
+    _print_dosimetry(out, patient["dosimetry"])  # type: ignore[arg-type]
+
+
+def _print_dosimetry(out: Any, dosimetry: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    result = dosimetry["result"]
+    table = Table(
+        title=f"Lu-177-PSMA-617 dosimetry, {dosimetry['administered_gbq']:.1f} GBq "
+        f"(SPECT/CT at {', '.join(f'{t:g}' for t in result['time_h'])} h)"
+    )
+    for column in ("VOI", "model", "TIA MBq·h", "dose Gy", "Gy/GBq", "voxel D2 Gy"):
+        table.add_column(column, justify="left" if column in ("VOI", "model") else "right")
+    for voi in result["vois"]:
+        if voi["kind"] == "region" or voi["dose_gy"] is None:
+            continue
+        table.add_row(
+            voi["name"], voi["fit"]["model"], f"{voi['tia_mbq_h']:.0f}", f"{voi['dose_gy']:.2f}",
+            f"{voi['dose_gy'] / dosimetry['administered_gbq']:.3f}",
+            "-" if voi["voxel_dose"] is None else f"{voi['voxel_dose']['d2_gy']:.2f}",
+        )  # fmt: skip
+    out.print(table)
+    plan = dosimetry["next_cycle"]
+    out.print(
+        f"next cycle: {plan['activity_gbq']:.2f} GBq ({plan['reason']}; limiting organ: "
+        f"{plan['limiting_organ'] or '-'})"
+    )
+    dvh = dosimetry["outputs"].get("dvh_png")
+    if dvh:
+        out.print(f"dose map, RT Dose, TAC and DVH plots: {Path(dvh).parent}")
 
 
 def _print_analysis(out: Any, analysis: dict[str, Any]) -> None:

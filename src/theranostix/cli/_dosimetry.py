@@ -172,3 +172,64 @@ def bed_command(
             ("EQD2", f"{eqd2:.2f} Gy"),
         ],
     )
+
+
+@dosimetry_app.command("run")
+def run_command(
+    study: Annotated[
+        Path, typer.Argument(help="Study folder (spect/<h>h/nm, ct; organs SEG) or TOML file.")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--out", help="Folder for the dose map, results and plots.")
+    ],
+    phantom: Annotated[
+        str, typer.Option("--phantom", help=f"Reference phantom: {', '.join(PHANTOMS)}.")
+    ] = "adult-male",
+    deformable: Annotated[
+        bool, typer.Option("--deformable", help="B-spline refinement of the CT registration.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Image-based dosimetry: TACs per VOI, organ/lesion doses, voxel dose map and DVHs."""
+    from theranostix.dosimetry._workflow import load_study, run_dosimetry, write_dosimetry_outputs
+
+    if phantom not in PHANTOMS:
+        fail(f"--phantom {phantom!r} is not one of {', '.join(PHANTOMS)}")
+    with user_errors():
+        timepoints, masks, options = load_study(study)
+        result = run_dosimetry(
+            timepoints,
+            masks,
+            nuclide=str(options.get("nuclide", "Lu-177")),
+            phantom=str(options.get("phantom", phantom)),
+            reference=int(options.get("reference", 0)),
+            register=bool(options.get("register", True)),
+            deformable=bool(options.get("deformable", deformable)),
+        )
+        reference = timepoints[int(options.get("reference", 0))].spect
+        written = write_dosimetry_outputs(result, output, reference=reference)
+    report = result.as_dict()
+    report["outputs"] = {key: str(path) for key, path in written.items()}
+    if as_json:
+        emit_json(report)
+        return
+    from rich.table import Table
+
+    out = console()
+    table = Table(title=f"{result.nuclide} dosimetry ({result.phantom}), "
+                  f"time points {', '.join(f'{t:g}' for t in result.time_h)} h")  # fmt: skip
+    for column in ("VOI", "kind", "mass g", "model", "TIA MBq·h", "±", "dose Gy", "voxel mean Gy",
+                   "D98-D2 Gy"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("VOI", "kind", "model") else "right")
+    for v in result.vois:
+        table.add_row(
+            v.name, v.kind, f"{v.mass_g:.0f}", v.fit.model, f"{v.fit.tia_mbq_h:.0f}",
+            f"{v.fit.tia_uncertainty_mbq_h:.0f}", _fmt(v.dose_gy, ".2f"),
+            "-" if v.voxel is None else f"{v.voxel.mean_gy:.2f}",
+            "-" if v.voxel is None else f"{v.voxel.d98_gy:.2f}-{v.voxel.d2_gy:.2f}",
+        )  # fmt: skip
+    out.print(table)
+    for note in result.notes:
+        out.print(f"note: {note}")
+    for key, path in written.items():
+        out.print(f"written: {path} ({key})")

@@ -58,6 +58,53 @@ def _analyse(folder: Path, patient: Any, regions: list[dict[str, Any]]) -> dict[
     return dict(report)
 
 
+#: SPECT/CT times of the demo's Lu-177-PSMA-617 cycle (h after administration).
+LUTETIUM_TIMEPOINTS_H = (4.0, 24.0, 96.0, 168.0)
+
+
+def _dosimetry(folder: Path, patient: Any) -> dict[str, Any]:
+    """Dosimetry of the Lu-177 cycle from the SPECT/CT time points, and the next cycle's plan."""
+    from theranostix.dosimetry import (
+        TherapyCycle,
+        load_study,
+        plan_next_cycle,
+        run_dosimetry,
+        write_dosimetry_outputs,
+    )
+
+    timepoints, masks, options = load_study(folder)
+    result = run_dosimetry(timepoints, masks, nuclide=str(options.get("nuclide", "Lu-177")))
+    written = write_dosimetry_outputs(result, folder / "dosimetry", reference=timepoints[0].spect)
+    activity_gbq = patient.therapy.injected_activity_bq / 1e9
+    organs = {"kidneys": "kidneys", "salivary_glands": "parotid_glands",
+              "red_marrow": "bone_marrow", "liver": "liver"}  # fmt: skip
+    per_gbq = {organ: float(result.voi(voi).dose_gy or 0.0) / activity_gbq
+               for organ, voi in organs.items()}  # fmt: skip
+    half_lives = {
+        organ: float(result.voi(voi).fit.effective_half_life_h or 0.0)
+        for organ, voi in organs.items()
+        if result.voi(voi).fit.effective_half_life_h
+    }
+    lesions = [v for v in result.vois if v.kind == "lesion"]
+    tumour = max(lesions, key=lambda v: v.dose_gy or 0.0) if lesions else None
+    cycle = TherapyCycle(activity_gbq, per_gbq, half_lives)
+    plan = plan_next_cycle([cycle], risk_factors=False)
+    return {
+        "result": result.as_dict(),
+        "outputs": {key: str(path) for key, path in written.items()},
+        "administered_gbq": activity_gbq,
+        "organ_gy_per_gbq": per_gbq,
+        "lesion_doses_gy": {v.name: v.dose_gy for v in lesions},
+        "hottest_lesion": None if tumour is None else tumour.name,
+        "next_cycle": {
+            "activity_gbq": plan.activity_gbq,
+            "reason": plan.reason,
+            "limiting_organ": plan.limiting_organ,
+            "max_safe_activity_gbq": plan.max_safe_activity_gbq,
+        },
+    }
+
+
 def _radiomics(folder: Path, patient: Any, suv: Any) -> Path:
     """IBSI features (``pet`` preset) of every placed lesion, one row each, as CSV."""
     import csv
@@ -106,7 +153,7 @@ def synthetic_patient_report(out_dir: Path, *, seed: int = 7, lesions: int = 3) 
     from theranostix.phantoms import make_patient, write_patient
 
     patient = make_patient("psma", lesions=lesions, seed=seed)
-    folder = write_patient(patient, out_dir, lutetium_timepoints_h=())
+    folder = write_patient(patient, out_dir, lutetium_timepoints_h=LUTETIUM_TIMEPOINTS_H)
     pet = read_dicom_series(folder / "pet")
     suv = to_suv(pet)
     result = suv.metadata["suv"]
@@ -144,7 +191,9 @@ def synthetic_patient_report(out_dir: Path, *, seed: int = 7, lesions: int = 3) 
         )
     analysis = _analyse(folder, patient, regions)
     analysis["outputs"]["radiomics"] = str(_radiomics(folder, patient, suv))
+    dosimetry = _dosimetry(folder, patient)
     return {
+        "dosimetry": dosimetry,
         "folder": str(folder),
         "analysis": analysis,
         "tracer": "Ga-68-PSMA-11",

@@ -95,6 +95,11 @@ _EXPORTS: dict[str, str] = {
     "EnergyBudget": "_alpha",
     "alpha_dose": "_alpha",
     "alpha_energy_per_decay": "_alpha",
+    # _plots
+    "dvh_figure": "_plots",
+    "tac_figure": "_plots",
+    "write_dvh_png": "_plots",
+    "write_tac_png": "_plots",
     # _workflow
     "DosimetryResult": "_workflow",
     "TimePoint": "_workflow",

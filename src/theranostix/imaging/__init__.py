@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "write_dicom_series": "_dicom_write",
     "write_rtstruct": "_dicom_write",
     "write_seg": "_dicom_write",
+    "write_rtdose": "_rtdose",
     # SUV (_suv)
     "SuvNormalization": "_suv",
     "SuvResult": "_suv",
