@@ -171,10 +171,13 @@ def _print_dosimetry(out: Any, dosimetry: dict[str, Any]) -> None:
         )  # fmt: skip
     out.print(table)
     plan = dosimetry["next_cycle"]
-    out.print(
-        f"next cycle: {plan['activity_gbq']:.2f} GBq ({plan['reason']}; limiting organ: "
-        f"{plan['limiting_organ'] or '-'})"
+    limit = (
+        f"the first organ limit reached would be {plan['limiting_organ']}'s at "
+        f"{plan['max_safe_activity_gbq']:.1f} GBq"
+        if plan["limiting_organ"]
+        else "no organ limit applies"
     )
+    out.print(f"next cycle: {plan['activity_gbq']:.2f} GBq ({plan['reason']}; {limit})")
     dvh = dosimetry["outputs"].get("dvh_png")
     if dvh:
         out.print(f"dose map, RT Dose, TAC and DVH plots: {Path(dvh).parent}")
