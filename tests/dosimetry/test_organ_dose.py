@@ -283,19 +283,29 @@ def test_cli_function_self_dose() -> None:
     assert female["dose_gy"] == pytest.approx(1000 * 3600 * 8.70e-5 * 1e-3)
 
 
-def test_nuclide_without_table_uses_electron_only_self_dose_and_says_so() -> None:
+def test_nuclide_without_table_uses_the_sphere_of_the_organ_mass() -> None:
+    from theranostix.dosimetry._sphere import sphere_model
+
     assert tabled_nuclides() == ("Lu-177",)
     r = organ_dose_gy({"kidneys": 1000.0, "liver": 500.0}, nuclide="Y-90", masses_g={"liver": 1500})
     assert r.method == "non-penetrating-self-dose"
+    # Y-90 emits (almost) no photons: the electron-only self-dose
     assert r.self_dose_gy["kidneys"] == pytest.approx(
-        nonpenetrating_self_dose_gy("Y-90", 1000, 310)
+        nonpenetrating_self_dose_gy("Y-90", 1000, 310), rel=1e-5
     )
-    assert r.self_dose_gy["liver"] == pytest.approx(nonpenetrating_self_dose_gy("Y-90", 500, 1500))
+    assert r.self_dose_gy["liver"] == pytest.approx(
+        nonpenetrating_self_dose_gy("Y-90", 500, 1500), rel=1e-5
+    )
     assert r.cross_dose_gy == {"kidneys": 0.0, "liver": 0.0}
-    assert any("Photon contribution NOT included" in n for n in r.notes)
+    assert any("Cross-dose NOT included" in n for n in r.notes)
+    assert any("sphere" in n for n in r.notes)
+    # I-131: the photons absorbed in a 20 g sphere add to the electrons
     d = organ_dose("I-131", "thyroid", 100.0, mass_g=20.0)
     assert d["s_value_mgy_per_mbq_s"] is None
-    assert d["dose_gy"] == pytest.approx(nonpenetrating_self_dose_gy("I-131", 100.0, 20.0))
+    electrons = nonpenetrating_self_dose_gy("I-131", 100.0, 20.0)
+    sphere = sphere_model("I-131", 20.0)
+    assert d["dose_gy"] == pytest.approx(100.0 * 3600 * sphere.s_value_mgy_per_mbq_s * 1e-3)
+    assert electrons < d["dose_gy"] < 1.3 * electrons
     with pytest.raises(ThxError, match="no mass"):
         organ_dose_gy({"bladder": 10.0}, nuclide="Y-90")
 

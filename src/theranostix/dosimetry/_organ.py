@@ -677,8 +677,10 @@ def organ_dose_gy(
     *Radionuclides without a table*: the self-dose of each source is
     :func:`nonpenetrating_self_dose_gy` (electrons and alpha particles fully
     absorbed) with the patient mass or, without it, the phantom mass. **The
-    photon contribution and cross-dose are not included**: the package has no
-    photon absorbed-fraction table for the phantoms. The notes say so.
+    photons are counted with the absorbed fraction of a unit-density sphere of the
+    organ's mass** (:func:`theranostix.dosimetry._sphere.sphere_model`), and
+    cross-dose is not included: the package has no photon absorbed-fraction table
+    for the phantoms. The notes say so.
 
     References
     ----------
@@ -794,12 +796,17 @@ def _nonpenetrating_dose(
                 f"no mass for {t!r}: give it in masses_g (the {phantom} phantom has none)"
             )
         used_masses[t] = mass
-        self_dose[t] = nonpenetrating_self_dose_gy(nuclide, tias[t], mass)
+        # electrons and alphas absorbed, photons with the absorbed fraction of a sphere
+        # of the organ's mass (theranostix.dosimetry._sphere)
+        from theranostix.dosimetry._sphere import sphere_model
+
+        s_value = sphere_model(nuclide, mass).s_value_mgy_per_mbq_s
+        self_dose[t] = tias[t] * _S_PER_H * s_value * _GY_PER_MGY
         cross_dose[t] = 0.0
     notes = [
         f"No S-value table for {nuclide}: self-dose from electrons and alpha particles "
-        "only, fully absorbed in the source organ (absorbed fraction 1).",
-        "Photon contribution NOT included (no photon absorbed-fraction table available).",
+        "fully absorbed in the source organ, plus photons with the absorbed fraction of a "
+        "unit-density sphere of the organ's mass (sphere model).",
         "Cross-dose NOT included (reported as 0).",
         "Progeny of the radionuclide not included.",
     ]
