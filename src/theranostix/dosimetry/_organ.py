@@ -851,9 +851,9 @@ def organ_dose(
     """Self-dose to one organ from its own time-integrated activity (for the CLI).
 
     With an S-value table (Lu-177) the dose is ``TIA · S(organ ← organ)``, with the
-    S-value scaled by ``m_phantom / mass_g`` when a mass is given; otherwise
-    :func:`nonpenetrating_self_dose_gy` (photons not included). See
-    :func:`organ_dose_gy`.
+    S-value scaled by ``m_phantom / mass_g`` when a mass is given; otherwise the
+    electrons and alphas absorbed locally plus the photons absorbed in a sphere of
+    the organ's mass. See :func:`organ_dose_gy`.
 
     Parameters
     ----------
