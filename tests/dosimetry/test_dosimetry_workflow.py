@@ -104,3 +104,20 @@ def test_study_toml_and_errors(tmp_path: Path) -> None:
     with pytest.raises(ThxError, match="two time points"):
         run_dosimetry([], {})
     assert density_from_hu(np.array([-1000.0, 0.0]))[1] == 1.0
+
+
+def test_alpha_emitter_voxel_doses_by_local_deposition(noiseless: dict[str, Any]) -> None:
+    from theranostix.dosimetry import nonpenetrating_energy_mev
+
+    patient = noiseless["patient"]
+    timepoints = [TimePoint(t, patient.spect(t, psf=False, noise=False), patient.ct)
+                  for t in TIMES_H[:3]]  # fmt: skip
+    masks = {"kidneys": patient.region_mask("kidneys")}
+    result = run_dosimetry(timepoints, masks, nuclide="Ac-225", register=False)
+    assert any("local deposition" in note for note in result.notes)
+    voi = result.voi("kidneys")
+    # local deposition: the voxel mean equals TIA x E / m over the VOI
+    energy_j = nonpenetrating_energy_mev("Ac-225") * 1.602176634e-13
+    tia = float(result.tia_map.array[masks["kidneys"].array].sum())
+    expected = tia * 3.6e9 * energy_j / (voi.mass_g * 1e-3)
+    assert voi.voxel.mean_gy == pytest.approx(expected, rel=0.05)

@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     # _voxel
     "DoseVolumeStatistics": "_voxel",
     "dose_volume_statistics": "_voxel",
+    "has_vsv": "_voxel",
     "local_deposition_dose_gy": "_voxel",
     "rescaled_kernel": "_voxel",
     "tabled_vsv": "_voxel",

@@ -55,6 +55,7 @@ from theranostix.imaging._volume import Mask, Volume
 __all__ = [
     "DoseVolumeStatistics",
     "dose_volume_statistics",
+    "has_vsv",
     "local_deposition_dose_gy",
     "rescaled_kernel",
     "tabled_vsv",
@@ -105,6 +106,17 @@ def tabled_vsv() -> dict[tuple[str, str], tuple[float, ...]]:
             mass, element, size, tissue = match.groups()
             out.setdefault((f"{mass}{element}", tissue), []).append(float(size))
     return {key: tuple(sorted(sizes)) for key, sizes in out.items()}
+
+
+def has_vsv(nuclide: str, tissue: str = "soft") -> bool:
+    """Whether voxel S-values are tabled for ``nuclide``.
+
+    Examples
+    --------
+    >>> has_vsv("Lu-177"), has_vsv("Ac-225")
+    (True, False)
+    """
+    return (_nuclide_key(nuclide), tissue) in tabled_vsv()
 
 
 @cache

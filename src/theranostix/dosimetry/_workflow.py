@@ -347,6 +347,8 @@ def run_dosimetry(
     from theranostix.dosimetry._sphere import sphere_dose_gy
     from theranostix.dosimetry._voxel import (
         dose_volume_statistics,
+        has_vsv,
+        local_deposition_dose_gy,
         voxel_dose_gy,
         voxel_tia_mono_exponential,
     )
@@ -417,7 +419,19 @@ def run_dosimetry(
             stack, times.tolist(), physical_half_life_h=half_life_h
         )
         dens = None if density is None else Volume(density, grid)
-        dose_map = voxel_dose_gy(tia_map, nuclide, density_g_cm3=dens)
+        if has_vsv(nuclide):
+            dose_map = voxel_dose_gy(tia_map, nuclide, density_g_cm3=dens)
+        else:  # no kernel (e.g. alpha emitters): the particles' energy stays in the voxel
+            from theranostix.dosimetry._organ import nonpenetrating_energy_mev
+
+            energy = nonpenetrating_energy_mev(nuclide)
+            dose_map = local_deposition_dose_gy(
+                tia_map, energy, density_g_cm3=dens if dens is not None else SOFT_TISSUE_G_ML
+            )
+            notes.append(
+                f"no voxel S-values for {nuclide}: voxel doses by local deposition of the "
+                f"electron and alpha energy ({energy:.3f} MeV per decay), photons left out"
+            )
     out: list[VoiDosimetry] = []
     for item in vois:
         if item["kind"] == "organ" and organ is not None:
