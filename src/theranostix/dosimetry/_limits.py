@@ -62,14 +62,14 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from theranostix._enums import parse_enum
+from theranostix._toml import TomlTable
 from theranostix.dosimetry._radiobiology import g_factor_mono, g_factor_uptake_washout
 from theranostix.errors import ThxError
 
@@ -265,73 +265,6 @@ class LimitSet:
 # ---------------------------------------------------------------------------------- loading
 
 
-class _Table:
-    """A TOML table being read: typed getters whose errors name the file and the field."""
-
-    def __init__(self, data: Mapping[str, Any], file: str, where: str) -> None:
-        self.data = data
-        self.file = file
-        self.where = where
-
-    def path(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-    def error(self, key: str, message: str) -> ThxError:
-        return ThxError(f"{self.file}: {self.path(key)}: {message}")
-
-    def get(self, key: str, kind: type | tuple[type, ...], what: str, *, required: bool) -> Any:
-        if key not in self.data:
-            if required:
-                raise self.error(key, f"missing (expected {what})")
-            return None
-        value = self.data[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-            raise self.error(key, f"expected {what}, got {value!r}")
-        return value
-
-    def text(self, key: str, *, required: bool = True) -> str:
-        value = self.get(key, str, "a string", required=required)
-        if value is not None and required and not value.strip():
-            raise self.error(key, "must not be empty")
-        return "" if value is None else str(value)
-
-    def positive(self, key: str, unit: str) -> float:
-        value = float(self.get(key, (int, float), f"a number ({unit})", required=True))
-        if not math.isfinite(value) or value <= 0.0:
-            raise self.error(key, f"must be a finite number > 0, got {value!r}")
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value = self.get(key, list, "a list of strings", required=True)
-        if not value or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(key, f"expected a non-empty list of non-empty strings, got {value!r}")
-        return tuple(value)
-
-    def choice(self, key: str, cls: type[_E]) -> _E:
-        value = self.get(key, str, "a string", required=True)
-        try:
-            return parse_enum(cls, value, self.path(key))
-        except ThxError as exc:
-            raise ThxError(f"{self.file}: {exc}") from None
-
-    def table(self, key: str, *, required: bool = True) -> _Table | None:
-        value = self.get(key, dict, "a table", required=required)
-        return None if value is None else _Table(value, self.file, self.path(key))
-
-    def tables(self, key: str) -> list[_Table]:
-        value = self.get(key, list, "an array of tables", required=True)
-        if not value or not all(isinstance(v, dict) for v in value):
-            raise self.error(key, f"expected a non-empty array of tables, got {value!r}")
-        return [_Table(v, self.file, f"{self.path(key)}[{i}]") for i, v in enumerate(value)]
-
-    def only(self, allowed: Iterable[str]) -> None:
-        known = set(allowed)
-        for key in self.data:
-            if key not in known:
-                raise self.error(key, f"unknown field (allowed here: {', '.join(sorted(known))})")
-
-
 _REFERENCE_FIELDS = ("citation", "doi", "url")
 _ORGAN_FIELDS = (
     "alpha_beta_gy",
@@ -355,7 +288,7 @@ _LIMIT_FIELDS = (
 )
 
 
-def _check_sources(table: _Table, sources: tuple[str, ...], keys: set[str]) -> None:
+def _check_sources(table: TomlTable, sources: tuple[str, ...], keys: set[str]) -> None:
     for key in sources:
         if key not in keys:
             raise table.error(
@@ -364,7 +297,7 @@ def _check_sources(table: _Table, sources: tuple[str, ...], keys: set[str]) -> N
 
 
 def _parse_limits(data: Mapping[str, Any], file: str, path: str | None) -> LimitSet:
-    top = _Table(data, file, "")
+    top = TomlTable(data, file, "")
     top.only(("schema", "title", "date", "references", "organs", "limits"))
     schema = top.get("schema", int, "an integer", required=True)
     if schema != SCHEMA_VERSION:
@@ -372,7 +305,7 @@ def _parse_limits(data: Mapping[str, Any], file: str, path: str | None) -> Limit
             "schema",
             f"{schema!r} is not supported (this theranostix reads schema {SCHEMA_VERSION})",
         )
-    title = top.text("title")
+    title = top.text("title", non_empty=True)
     date = top.get("date", datetime.date, "a TOML date such as 2026-11-23", required=True)
     if isinstance(date, datetime.datetime):
         raise top.error("date", f"expected a date without a time, got {date!r}")
@@ -385,7 +318,7 @@ def _parse_limits(data: Mapping[str, Any], file: str, path: str | None) -> Limit
         entry.only(_REFERENCE_FIELDS)
         doi = entry.text("doi", required=False) or None
         url = entry.text("url", required=False) or None
-        references.append(LimitSource(key, entry.text("citation"), doi, url))
+        references.append(LimitSource(key, entry.text("citation", non_empty=True), doi, url))
     if not references:
         raise top.error("references", "cite at least one work")
     keys = {r.key for r in references}
@@ -397,7 +330,7 @@ def _parse_limits(data: Mapping[str, Any], file: str, path: str | None) -> Limit
         entry = organ_table.table(organ)
         assert entry is not None
         entry.only(_ORGAN_FIELDS)
-        sources = entry.strings("sources")
+        sources = entry.strings("sources", non_empty=True)
         _check_sources(entry, sources, keys)
         radiobiology[organ] = OrganRadiobiology(
             organ=organ,
@@ -411,21 +344,21 @@ def _parse_limits(data: Mapping[str, Any], file: str, path: str | None) -> Limit
 
     limits: list[OrganLimit] = []
     seen: set[str] = set()
-    for entry in top.tables("limits"):
+    for entry in top.tables("limits", non_empty=True):
         entry.only(_LIMIT_FIELDS)
-        limit_id = entry.text("id")
+        limit_id = entry.text("id", non_empty=True)
         if not _ID_PATTERN.match(limit_id):
             raise entry.error("id", f"{limit_id!r}: use lower-case letters, digits, '-', '_', '.'")
         if limit_id in seen:
             raise entry.error("id", f"{limit_id!r} is used more than once")
         seen.add(limit_id)
-        organ = entry.text("organ")
+        organ = entry.text("organ", non_empty=True)
         quantity = entry.choice("quantity", LimitQuantity)
         if quantity is LimitQuantity.BED and organ not in radiobiology:
             raise entry.error(
                 "organ", f"{organ!r} has a BED limit but no [organs.{organ}] LQ parameters"
             )
-        sources = entry.strings("sources")
+        sources = entry.strings("sources", non_empty=True)
         _check_sources(entry, sources, keys)
         limits.append(
             OrganLimit(

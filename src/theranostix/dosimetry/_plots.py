@@ -277,26 +277,8 @@ def write_dvh_png(
 ) -> Path:
     """Write the dose-volume histogram figure of :func:`dvh_figure` as a PNG.
 
-    Parameters
-    ----------
-    path : str or Path
-        The PNG to write (atomically); its folder is created when missing.
-    dvhs : mapping of str to DoseVolumeStatistics
-        See :func:`dvh_figure`.
-    title : str, optional
-        Figure title.
-    dpi : float
-        Resolution, dots per inch (the figure is 7 × 4.5 inches).
-
-    Returns
-    -------
-    Path
-        The file written.
-
-    Raises
-    ------
-    ThxError
-        For the reasons of :func:`dvh_figure`, or a ``dpi`` outside 10-1200.
+    Arguments, result and errors as :func:`write_tac_png`, with the DVHs of
+    :func:`dvh_figure` in place of the curves.
     """
     _check_dpi(dpi)
     return _save_png(dvh_figure(dvhs, title=title), path, dpi)

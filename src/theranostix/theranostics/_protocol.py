@@ -96,7 +96,7 @@ import operator
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -105,6 +105,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from theranostix._enums import parse_enum
+from theranostix._toml import TomlTable
 from theranostix.errors import ThxError
 from theranostix.segmentation._types import ReferenceRegion, TracerFamily
 
@@ -853,91 +854,7 @@ class ComparisonLesion:
 # ---------------------------------------------------------------------------------- loading
 
 
-class _Table:
-    """A TOML table being read: typed getters whose errors name the file and the field."""
-
-    def __init__(self, data: Mapping[str, Any], file: str, where: str) -> None:
-        self.data = data
-        self.file = file
-        self.where = where
-        self.used: set[str] = set()
-
-    def path(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-    def error(self, key: str, message: str) -> ThxError:
-        return ThxError(f"{self.file}: {self.path(key)}: {message}")
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def get(self, key: str, kind: type | tuple[type, ...], what: str, *, required: bool) -> Any:
-        self.used.add(key)
-        if key not in self.data:
-            if required:
-                raise self.error(key, f"missing (expected {what})")
-            return None
-        value = self.data[key]
-        bad_bool = isinstance(value, bool) and bool not in (
-            kind if isinstance(kind, tuple) else (kind,)
-        )
-        if bad_bool or not isinstance(value, kind):
-            raise self.error(key, f"expected {what}, got {value!r}")
-        return value
-
-    def text(self, key: str, *, required: bool = True, default: str = "") -> str:
-        value = self.get(key, str, "a string", required=required)
-        return default if value is None else str(value)
-
-    def number(self, key: str, *, required: bool = True) -> float | None:
-        value = self.get(key, (int, float), "a number", required=required)
-        return None if value is None else float(value)
-
-    def integer(self, key: str, *, required: bool = True) -> int | None:
-        value = self.get(key, int, "an integer", required=required)
-        return None if value is None else int(value)
-
-    def strings(self, key: str, *, required: bool = True) -> tuple[str, ...]:
-        value = self.get(key, list, "a list of strings", required=required)
-        if value is None:
-            return ()
-        if not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(key, f"expected a list of non-empty strings, got {value!r}")
-        return tuple(value)
-
-    def choice(self, key: str, cls: type[_E], *, required: bool = True) -> _E | None:
-        value = self.get(key, str, "a string", required=required)
-        if value is None:
-            return None
-        try:
-            return parse_enum(cls, value, self.path(key))
-        except ThxError as exc:
-            raise ThxError(f"{self.file}: {exc}") from None
-
-    def table(self, key: str, *, required: bool = True) -> _Table | None:
-        value = self.get(key, dict, "a table", required=required)
-        return None if value is None else _Table(value, self.file, self.path(key))
-
-    def tables(self, key: str, *, required: bool = True) -> list[_Table]:
-        value = self.get(key, list, "an array of tables", required=required)
-        if value is None:
-            return []
-        if not all(isinstance(v, dict) for v in value):
-            raise self.error(key, f"expected an array of tables, got {value!r}")
-        return [_Table(v, self.file, f"{self.path(key)}[{i}]") for i, v in enumerate(value)]
-
-    def finish(self, allowed: Iterable[str] | None = None) -> None:
-        """Error on fields that were not read (or are not in ``allowed``)."""
-        known = set(self.used if allowed is None else allowed)
-        unknown = [k for k in self.data if k not in known]
-        if unknown:
-            raise self.error(
-                unknown[0],
-                f"unknown field (allowed here: {', '.join(sorted(known))})",
-            )
-
-
-def _read_condition(table: _Table) -> ReferenceCondition:
+def _read_condition(table: TomlTable) -> ReferenceCondition:
     op = table.choice("op", Operator)
     statistic = table.choice("statistic", Statistic)
     assert op is not None
@@ -948,7 +865,7 @@ def _read_condition(table: _Table) -> ReferenceCondition:
     return ReferenceCondition(table.text("reference"), statistic, op, factor)
 
 
-def _read_scale(key: str, table: _Table) -> GradeScale:
+def _read_scale(key: str, table: TomlTable) -> GradeScale:
     grades: list[Grade] = []
     for grade_table in table.tables("grades"):
         conditions: list[ReferenceCondition] = []
@@ -976,7 +893,7 @@ def _read_scale(key: str, table: _Table) -> GradeScale:
     return scale
 
 
-def _read_criterion(table: _Table, scales: Mapping[str, GradeScale]) -> Criterion:
+def _read_criterion(table: TomlTable, scales: Mapping[str, GradeScale]) -> Criterion:
     kind = table.choice("kind", CriterionKind)
     assert kind is not None
     allowed = (*_COMMON_FIELDS, *_KIND_FIELDS[kind])
@@ -1032,7 +949,7 @@ def _read_criterion(table: _Table, scales: Mapping[str, GradeScale]) -> Criterio
 
 
 def _parse_protocol(data: Mapping[str, Any], file: str, path: str | None) -> EligibilityProtocol:
-    top = _Table(data, file, "")
+    top = TomlTable(data, file, "")
     schema = top.integer("schema")
     if schema != SCHEMA_VERSION:
         raise top.error(
