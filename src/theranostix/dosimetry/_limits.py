@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
 from theranostix._toml import TomlTable
 from theranostix.dosimetry._radiobiology import g_factor_mono, g_factor_uptake_washout
@@ -96,7 +96,6 @@ SCHEMA_VERSION = 1
 """The limits schema this version of theranostix reads."""
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_E = TypeVar("_E", bound=enum.Enum)
 
 
 class LimitQuantity(enum.Enum):

@@ -102,7 +102,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
 from theranostix._enums import parse_enum
 from theranostix._toml import TomlTable
@@ -133,8 +133,6 @@ SCHEMA_VERSION = 1
 """The protocol schema this version of theranostix reads."""
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-
-_E = TypeVar("_E", bound=enum.Enum)
 
 
 class CriterionKind(enum.Enum):
