@@ -1,4 +1,4 @@
-"""``thx dosimetry organ|bed|fit``: JSON values against hand computations, errors."""
+"""``thx dosimetry organ|sphere|bed|fit``: JSON values against hand computations, errors."""
 
 from __future__ import annotations
 
@@ -31,6 +31,21 @@ def test_organ_dose_from_the_s_value_table() -> None:
     assert scaled["dose_gy"] == pytest.approx(report["dose_gy"] / 2, rel=1e-9)
 
 
+def test_sphere_matches_the_library_and_olinda2() -> None:
+    from theranostix.dosimetry import sphere_model
+
+    report = run_json("sphere", "--nuclide", "Tb-152", "--mass-g", "4", "--tia-mbq-h", "100")
+    # OLINDA 2: 33.0 mGy/(MBq·h) for 4 g (Cicone et al. 2019, Table 3)
+    assert report["s_value_mgy_per_mbq_h"] == pytest.approx(33.0, rel=0.03)
+    assert report["dose_gy"] == pytest.approx(100 * report["s_value_mgy_per_mbq_h"] / 1000)
+    model = sphere_model("Tb-152", 4.0)
+    assert report["electron_absorbed_fraction"] == model.electron_absorbed_fraction < 1
+    no_tia = run_json("sphere", "--nuclide", "Lu-177", "--mass-g", "10")
+    assert no_tia["dose_gy"] is None and no_tia["radius_cm"] == pytest.approx(1.3365, abs=1e-4)
+    text = runner.invoke(app, ["dosimetry", "sphere", "--nuclide", "Lu-177", "--mass-g", "10"])
+    assert text.exit_code == 0 and "electrons absorbed" in text.stdout
+
+
 def test_bed_by_hand() -> None:
     report = run_json("bed", "--dose-gy", "20", "--effective-half-life-h", "50",
                       "--alpha-beta-gy", "2.6", "--repair-half-time-h", "2.8")  # fmt: skip
@@ -46,6 +61,8 @@ def test_bed_by_hand() -> None:
         (["organ", "--nuclide", "Lu-177", "--organ", "kidny", "--tia-mbq-h", "10"], "kidny"),
         (["organ", "--nuclide", "Lu-177", "--organ", "liver", "--tia-mbq-h", "10",
           "--phantom", "child"], "--phantom"),
+        (["sphere", "--nuclide", "Lu-177", "--mass-g", "0"], "mass_g"),
+        (["sphere", "--nuclide", "Lu-177", "--mass-g", "1", "--tia-mbq-h", "-1"], "--tia-mbq-h"),
         (["bed", "--dose-gy", "20", "--effective-half-life-h", "-5", "--alpha-beta-gy", "2.6",
           "--repair-half-time-h", "2.8"], "effective_half_life_h"),
     ],

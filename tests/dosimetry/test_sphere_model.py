@@ -88,13 +88,14 @@ def test_photon_absorbed_fraction_grows_with_mass_and_falls_with_energy() -> Non
 
 @pytest.mark.validation
 def test_large_sphere_is_electron_only_plus_a_small_photon_share() -> None:
-    # 100 g Lu-177: electrons fully absorbed; photons (35 keV emitted per decay against
-    # 148 keV of electrons) mostly escape a 2.9 cm radius sphere. Documented margin: the
-    # S-value exceeds E_e/m by 0.5-3 %.
+    # 100 g Lu-177: electrons absorbed but for 0.6 % (CSDA range of the 498 keV endpoint:
+    # 1.8 mm, radius 2.9 cm); photons (35 keV emitted per decay against 148 keV of
+    # electrons) mostly escape. The S-value is within 0-3 % above E_e/m.
     m = sphere_model("Lu-177", 100.0)
     electron = electron_only_s("Lu-177", 100.0)
     assert m.s_value_mgy_per_mbq_s == pytest.approx(sphere_s_value_mgy_per_mbq_s("Lu-177", 100))
-    assert 1.005 < m.s_value_mgy_per_mbq_s / electron < 1.03
+    assert 0.99 < m.electron_absorbed_fraction < 1.0
+    assert 1.0 < m.s_value_mgy_per_mbq_s / electron < 1.03
     assert 0.005 < m.photon_fraction < 0.03
     assert m.radius_cm == pytest.approx((300 / (4 * np.pi)) ** (1 / 3))
     assert m.photon_emitted_mev == pytest.approx(Nuclide("Lu-177").photon_energy_mev)
@@ -122,22 +123,36 @@ def test_sphere_dose_units_and_electron_only_value() -> None:
     d = sphere_dose_gy("Lu-177", 800.0, 25.0)
     assert d == pytest.approx(800.0 * 3600.0 * s * 1e-3, rel=1e-12)
     electron = nonpenetrating_self_dose_gy("Lu-177", 800.0, 25.0)
-    assert 1.0 < d / electron < 1.02
+    assert 0.99 < d / electron < 1.02
     assert sphere_dose_gy("Lu-177", 0.0, 25.0) == 0.0
 
 
-def test_density_changes_radius_only_for_photons() -> None:
-    dense = sphere_model("Lu-177", 10.0, density_g_per_ml=2.0)
-    unit = sphere_model("Lu-177", 10.0)
-    assert dense.radius_cm < unit.radius_cm
-    assert dense.nonpenetrating_mev == unit.nonpenetrating_mev
-    assert dense.photon_absorbed_mev > unit.photon_absorbed_mev  # same mass, thicker in μ·r
+def test_density_makes_a_same_mass_sphere_thicker_for_electrons_and_photons() -> None:
+    # Same mass at density 2: radius / 2^(1/3), but thickness in g/cm² (rho·r) x 2^(2/3),
+    # so both electrons and photons are absorbed more; the emitted energies are equal.
+    dense = sphere_model("Lu-177", 0.1, density_g_per_ml=2.0)
+    unit = sphere_model("Lu-177", 0.1)
+    assert dense.radius_cm == pytest.approx(unit.radius_cm / 2 ** (1 / 3))
+    assert dense.electron_emitted_mev == unit.electron_emitted_mev
+    assert unit.electron_absorbed_mev < dense.electron_absorbed_mev < dense.electron_emitted_mev
+    assert dense.photon_absorbed_mev > unit.photon_absorbed_mev
+    # the electron part equals that of a unit-density sphere 2^(2/3) times the radius
+    same_thickness = sphere_model("Lu-177", 0.1 * 4.0)
+    assert dense.electron_absorbed_fraction == pytest.approx(
+        same_thickness.electron_absorbed_fraction, rel=1e-12
+    )
 
 
 def test_other_nuclides() -> None:
-    # A pure beta emitter: the S-value is E_e/m up to bremsstrahlung-free ICRP photons.
+    # A pure beta emitter (Emax 2.28 MeV, CSDA range 1.1 cm): the S-value is the absorbed
+    # electron energy over the mass; a 10 g sphere (r = 1.34 cm) lets ~14 % escape.
     y90 = sphere_model("Y-90", 10.0)
-    assert y90.s_value_mgy_per_mbq_s == pytest.approx(electron_only_s("Y-90", 10.0), rel=1e-3)
+    absorbed = y90.electron_absorbed_fraction
+    assert y90.s_value_mgy_per_mbq_s == pytest.approx(
+        absorbed * electron_only_s("Y-90", 10.0), rel=1e-3
+    )
+    assert 0.80 < absorbed < 0.90
+    assert 0.96 < sphere_model("Y-90", 1000.0).electron_absorbed_fraction < 0.98
     # A photon-rich one: I-131 has more photon share than Lu-177 at the same mass.
     assert (
         sphere_model("I-131", 10.0).photon_fraction > sphere_model("Lu-177", 10.0).photon_fraction
@@ -166,5 +181,57 @@ def test_synthetic_patient_lesions() -> None:
         tia = p.tia_mbq_h(lesion.name)
         dose = sphere_dose_gy("Lu-177", tia, lesion.volume_ml)
         electron = nonpenetrating_self_dose_gy("Lu-177", tia, lesion.volume_ml)
-        assert 1.0 < dose / electron < 1.02
+        # photons add 0.5-2 %, electron escape removes 1-3 % in 1-10 mL lesions
+        assert 0.97 < dose / electron < 1.02
         assert dose > 10.0  # PSMA-avid lesions receive tens of Gy per cycle
+
+
+# Dose factors of Tb-152 in unit-density spheres computed with OLINDA 2 (mGy/(MBq·h)),
+# Cicone et al., EJNMMI Res 2019, doi:10.1186/s13550-019-0524-7, Table 3. Tb-152 emits
+# positrons up to 2.97 MeV (20 %), conversion electrons and many photon lines, so
+# every part of the model (electron escape, photons, annihilation) is exercised.
+OLINDA2_TB152 = {
+    0.1: 678.0,
+    0.5: 184.0,
+    1.0: 111.0,
+    2.0: 60.9,
+    4.0: 33.0,
+    6.0: 23.0,
+    8.0: 17.8,
+    10.0: 14.6,
+}
+
+
+@pytest.mark.validation
+@pytest.mark.parametrize(("mass_g", "reference"), sorted(OLINDA2_TB152.items()))
+def test_sphere_s_values_match_olinda2_for_tb152(mass_g: float, reference: float) -> None:
+    # Found: +1.6 to +1.8 % from 2 to 10 g, +0.5 % at 1 g, +8 % at 0.5 g, +5 % at 0.1 g.
+    # Below 1 g the paper's own two models (OLINDA 2 and the ellipsoidal model) differ
+    # by 9.8 %, and ours lies between them; tolerance 3 % from 1 g, 10 % below.
+    ours = sphere_s_value_mgy_per_mbq_s("Tb-152", mass_g) * 3600.0
+    assert ours == pytest.approx(reference, rel=0.03 if mass_g >= 1.0 else 0.10)
+
+
+@pytest.mark.validation
+def test_full_electron_absorption_would_miss_olinda2_by_far() -> None:
+    # The check has power: the previous model (electrons absorbed where emitted)
+    # overestimated the 1 g and 0.1 g Tb-152 dose factors by > 40 % and > 100 %.
+    for mass_g in (0.1, 1.0):
+        m = sphere_model("Tb-152", mass_g)
+        full = (m.electron_emitted_mev + m.photon_absorbed_mev) / m.absorbed_mev
+        assert full * m.s_value_mgy_per_mbq_s * 3600 > 1.4 * OLINDA2_TB152[mass_g]
+
+
+def test_electron_energy_absorbed_uses_spectrum_and_lines() -> None:
+    from theranostix.dosimetry._sphere import electron_energy_absorbed_mev
+
+    emitted, absorbed = electron_energy_absorbed_mev("Lu-177", 1e6)
+    assert emitted == pytest.approx(Nuclide("Lu-177").electron_energy_mev)
+    assert absorbed == pytest.approx(emitted, rel=2e-3)  # a 1 t sphere absorbs them all
+    fractions = [
+        electron_energy_absorbed_mev("Lu-177", m)[1] / emitted for m in (1e-3, 1e-2, 0.1, 1)
+    ]
+    assert all(a < b for a, b in itertools.pairwise(fractions))
+    # At-211: no betas, only conversion and Auger electrons (and alphas, counted apart)
+    e_at, a_at = electron_energy_absorbed_mev("At-211", 1.0)
+    assert 0 < a_at <= e_at == pytest.approx(Nuclide("At-211").electron_energy_mev)

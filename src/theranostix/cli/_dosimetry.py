@@ -118,6 +118,57 @@ def organ_command(
         console().print(f"note: {note}")
 
 
+@dosimetry_app.command("sphere")
+def sphere_command(
+    nuclide: NuclideOption,
+    mass_g: Annotated[float, typer.Option("--mass-g", help="Sphere (lesion) mass, g.")],
+    tia_mbq_h: Annotated[
+        float | None,
+        typer.Option("--tia-mbq-h", help="Time-integrated activity in the sphere, MBq·h."),
+    ] = None,
+    density: Annotated[
+        float, typer.Option("--density-g-per-ml", help="Tissue density (1 for unit-density).")
+    ] = 1.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Self S-value (and dose) of a uniform tissue sphere: the lesion sphere model."""
+    from theranostix.dosimetry._sphere import sphere_model
+
+    if tia_mbq_h is not None and not tia_mbq_h >= 0:
+        fail(f"--tia-mbq-h must be a non-negative number, got {tia_mbq_h}")
+    with user_errors():
+        m = sphere_model(nuclide, mass_g, density_g_per_ml=density)
+    report: dict[str, Any] = {
+        "nuclide": m.nuclide,
+        "mass_g": m.mass_g,
+        "density_g_per_ml": density,
+        "radius_cm": m.radius_cm,
+        "s_value_mgy_per_mbq_s": m.s_value_mgy_per_mbq_s,
+        "s_value_mgy_per_mbq_h": m.s_value_mgy_per_mbq_s * 3600.0,
+        "electron_emitted_mev": m.electron_emitted_mev,
+        "electron_absorbed_mev": m.electron_absorbed_mev,
+        "electron_absorbed_fraction": m.electron_absorbed_fraction,
+        "alpha_mev": m.alpha_mev,
+        "photon_emitted_mev": m.photon_emitted_mev,
+        "photon_absorbed_mev": m.photon_absorbed_mev,
+        "photon_fraction_of_dose": m.photon_fraction,
+        "tia_mbq_h": tia_mbq_h,
+        "dose_gy": None if tia_mbq_h is None else tia_mbq_h * 3.6 * m.s_value_mgy_per_mbq_s,
+    }
+    if as_json:
+        emit_json(report)
+        return
+    rows = [
+        ("mass", f"{m.mass_g:g} g (radius {m.radius_cm:.3f} cm)"),
+        ("S-value", f"{m.s_value_mgy_per_mbq_s:.4g} mGy/(MBq·s)"),
+        ("electrons absorbed", f"{100 * m.electron_absorbed_fraction:.1f} %"),
+        ("photon share of dose", f"{100 * m.photon_fraction:.1f} %"),
+    ]
+    if report["dose_gy"] is not None:
+        rows.append(("absorbed dose", f"{report['dose_gy']:.3f} Gy"))
+    _table(f"{m.nuclide} sphere model", rows)
+
+
 @dosimetry_app.command("bed")
 def bed_command(
     dose_gy: Annotated[float, typer.Option("--dose-gy", help="Absorbed dose, Gy.")],

@@ -44,6 +44,13 @@ _EXPORTS: dict[str, str] = {
     "sphere_dose_gy": "_sphere",
     "sphere_model": "_sphere",
     "sphere_s_value_mgy_per_mbq_s": "_sphere",
+    "electron_energy_absorbed_mev": "_sphere",
+    # _electrons
+    "collision_stopping_power_water": "_electrons",
+    "csda_range_water_cm": "_electrons",
+    "electron_absorbed_fraction_sphere": "_electrons",
+    "electron_point_kernel": "_electrons",
+    "transport_mean_free_path_cm": "_electrons",
     # _radiobiology
     "BedPart": "_radiobiology",
     "BedSummary": "_radiobiology",

@@ -674,13 +674,13 @@ def organ_dose_gy(
     self S-value is mostly 1/m": its tabled S is 0.57 × E_e/m (electrons escape the
     marrow cavities into bone), so its linear scaling is the convention, not physics.
 
-    *Radionuclides without a table*: the self-dose of each source is
-    :func:`nonpenetrating_self_dose_gy` (electrons and alpha particles fully
-    absorbed) with the patient mass or, without it, the phantom mass. **The
-    photons are counted with the absorbed fraction of a unit-density sphere of the
-    organ's mass** (:func:`theranostix.dosimetry._sphere.sphere_model`), and
-    cross-dose is not included: the package has no photon absorbed-fraction table
-    for the phantoms. The notes say so.
+    *Radionuclides without a table*: the self-dose of each source is that of a
+    unit-density sphere of the organ's mass (the patient mass or, without it, the
+    phantom mass; :func:`theranostix.dosimetry._sphere.sphere_model`): electrons
+    with the absorbed fraction of the sphere (0.95-0.97 for Y-90 in 0.3-1.5 kg,
+    > 0.99 for Lu-177), alpha particles absorbed, photons with the sphere's
+    absorbed fraction. Cross-dose is not included: the package has no
+    absorbed-fraction table for the phantoms. The notes say so.
 
     References
     ----------
@@ -796,17 +796,17 @@ def _nonpenetrating_dose(
                 f"no mass for {t!r}: give it in masses_g (the {phantom} phantom has none)"
             )
         used_masses[t] = mass
-        # electrons and alphas absorbed, photons with the absorbed fraction of a sphere
-        # of the organ's mass (theranostix.dosimetry._sphere)
+        # electrons, alphas and photons with the absorbed fractions of a sphere of the
+        # organ's mass (theranostix.dosimetry._sphere)
         from theranostix.dosimetry._sphere import sphere_model
 
         s_value = sphere_model(nuclide, mass).s_value_mgy_per_mbq_s
         self_dose[t] = tias[t] * _S_PER_H * s_value * _GY_PER_MGY
         cross_dose[t] = 0.0
     notes = [
-        f"No S-value table for {nuclide}: self-dose from electrons and alpha particles "
-        "fully absorbed in the source organ, plus photons with the absorbed fraction of a "
-        "unit-density sphere of the organ's mass (sphere model).",
+        f"No S-value table for {nuclide}: self-dose of a unit-density sphere of the "
+        "organ's mass (sphere model: electron and photon absorbed fractions of the sphere, "
+        "alpha particles absorbed).",
         "Cross-dose NOT included (reported as 0).",
         "Progeny of the radionuclide not included.",
     ]
