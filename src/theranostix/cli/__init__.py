@@ -18,6 +18,10 @@ from theranostix.cli import _nuclide, _pet, _production
 from theranostix.cli import _pet_analysis as _pet_analysis  # registers pet analyze/...
 from theranostix.cli._demo import demo
 from theranostix.cli._dosimetry import dosimetry_app
+from theranostix.cli._pharmacy import pharmacy_app
+from theranostix.cli._pharmacy_records import batch_app
+from theranostix.cli._supply import supply_app
+from theranostix.cli._therapy_ops import riv_app
 from theranostix.cli._radiomics import radiomics_command
 
 app = typer.Typer(
@@ -37,6 +41,10 @@ app.command("demo")(demo)
 app.command("radiomics")(radiomics_command)
 app.add_typer(_phantom.phantom_app, name="phantom")
 app.add_typer(dosimetry_app, name="dosimetry")
+pharmacy_app.add_typer(batch_app, name="batch")
+app.add_typer(pharmacy_app, name="pharmacy")
+app.add_typer(supply_app, name="supply")
+app.add_typer(riv_app, name="riv")
 
 
 def _show_version(value: bool) -> None:

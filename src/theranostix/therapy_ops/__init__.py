@@ -1,0 +1,4 @@
+"""Radioligand-therapy operations: courses, shielded rooms, patient release, waste decay.
+
+Public names are imported lazily.
+"""
