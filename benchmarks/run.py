@@ -128,11 +128,11 @@ def imaging_rows(folder: Path) -> list[tuple[str, list[float], float | None]]:
 
 def main() -> None:
     """Run every benchmark, or the groups after ``--only``: core, pet-read, pet-analysis,
-    dosimetry."""
+    dosimetry, supply."""
     from rich.console import Console
     from rich.table import Table
 
-    groups = {"core", "pet-read", "pet-analysis", "dosimetry"}
+    groups = {"core", "pet-read", "pet-analysis", "dosimetry", "supply"}
     if "--only" in sys.argv:
         groups = set(sys.argv[sys.argv.index("--only") + 1].split(","))
 
@@ -207,6 +207,11 @@ def main() -> None:
         from dosimetry import dosimetry_rows
 
         rows.extend(dosimetry_rows())
+    if "supply" in groups:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from supply import supply_rows
+
+        rows.extend(supply_rows())
 
     table = Table(title="theranostix benchmarks (wall clock)")
     table.add_column("benchmark")

@@ -34,6 +34,28 @@ def test_demo_json() -> None:
             expected = min(max(2e6 * dose["weight_kg"], 100e6), 200e6)
             assert abs(dose["activity_bq"] - expected) < 1.0
             assert dose["remaining_after_bq"] >= 0
+    # The FDG PET day: every dose at the protocol's 2.33 MBq/kg (EANM 3D, 7 MBq·min/kg over
+    # 3 min per bed), decayed back to the order; the national plan serves the order in full.
+    ops = data["operations"]
+    pet = ops["pet_day"]
+    assert pet["feasible"] and len(pet["doses"]) == 12
+    half_life_s = 6586.2  # F-18, ICRP-107
+    calibration = pet["calibration_time"]
+    from datetime import datetime
+
+    t_cal = datetime.fromisoformat(calibration)
+    back = 0.0
+    for dose in pet["doses"]:
+        assert dose["activity_bq"] == pytest.approx(2.33e6 * dose["weight_kg"], rel=1e-9)
+        t = datetime.fromisoformat(dose["injection_time"])
+        back += dose["activity_bq"] * 2 ** ((t - t_cal).total_seconds() / half_life_s)
+    # order = (1 + margin) * V / (V - V_dead) * sum of the doses decayed back to calibration
+    assert pet["order_activity_at_calibration_bq"] == pytest.approx(1.1 * 10 / 9.7 * back, rel=1e-3)
+    supply = ops["supply"]
+    assert supply["status"] == "optimal" and supply["shortfall_orders"] == []
+    mine = supply["demo_order"]
+    assert mine["served_bq"] == pytest.approx(pet["order_activity_at_calibration_bq"], rel=1e-6)
+    assert supply["outputs"] == {}
     # The synthetic patient: DICOM written, read back, SUV from its tags, regions from its RTSTRUCT.
     patient = data["synthetic_patient"]
     assert patient["folder"] is None  # written to a temporary folder, removed afterwards
@@ -56,6 +78,7 @@ def test_demo_table() -> None:
     assert "Theranostic pairs" in result.stdout
     assert "Elution plan" in result.stdout
     assert "every patient of the day is served" in result.stdout
+    assert "FDG PET day" in result.stdout and "National supply" in result.stdout
     assert "Synthetic Ga-68-PSMA-11 patient" in result.stdout
     assert "lesion_1" in result.stdout and "parotid_glands" in result.stdout
 
@@ -78,3 +101,6 @@ def test_demo_keeps_the_dicom_files_with_out(tmp_path) -> None:
     assert 0 < dosimetry["next_cycle"]["activity_gbq"] <= 7.4
     assert (folder / "dosimetry" / "dose_rtdose.dcm").is_file()
     assert (folder / "dosimetry" / "dvh.png").is_file()
+    # the national supply plan's tables, timeline and map
+    for name in ("runs.csv", "deliveries.csv", "timeline.png", "map.png"):
+        assert (tmp_path / "supply" / name).is_file()

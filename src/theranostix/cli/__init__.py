@@ -20,9 +20,10 @@ from theranostix.cli._demo import demo
 from theranostix.cli._dosimetry import dosimetry_app
 from theranostix.cli._pharmacy import pharmacy_app
 from theranostix.cli._pharmacy_records import batch_app
+from theranostix.cli._pharmacy_therapy import therapy_app
+from theranostix.cli._radiomics import radiomics_command
 from theranostix.cli._supply import supply_app
 from theranostix.cli._therapy_ops import riv_app
-from theranostix.cli._radiomics import radiomics_command
 
 app = typer.Typer(
     name="thx",
@@ -42,6 +43,7 @@ app.command("radiomics")(radiomics_command)
 app.add_typer(_phantom.phantom_app, name="phantom")
 app.add_typer(dosimetry_app, name="dosimetry")
 pharmacy_app.add_typer(batch_app, name="batch")
+pharmacy_app.add_typer(therapy_app, name="therapy")
 app.add_typer(pharmacy_app, name="pharmacy")
 app.add_typer(supply_app, name="supply")
 app.add_typer(riv_app, name="riv")

@@ -19,23 +19,26 @@ def demo(
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """Theranostic pairs, a day of Ga-68 elutions, and a synthetic PSMA patient in SUV."""
+    """Theranostic pairs, a Ga-68 day, an FDG PET day with its national supply, a PSMA patient."""
     import tempfile
 
     from rich.table import Table
 
     from theranostix.demo import demo_report, synthetic_patient_report
+    from theranostix.demo._operations import operations_report
     from theranostix.units import format_activity, format_duration
 
     report = demo_report()
     with tempfile.TemporaryDirectory(prefix="thx-demo-") as tmp:
         folder = (out_dir or Path(tmp)) / "patient"
         with user_errors():
+            report["operations"] = operations_report(out_dir)
             report["synthetic_patient"] = synthetic_patient_report(folder)
         if out_dir is None:
             report["synthetic_patient"]["folder"] = None
             report["synthetic_patient"]["analysis"]["outputs"] = {}
             report["synthetic_patient"]["dosimetry"]["outputs"] = {}
+            report["operations"]["supply"]["outputs"] = {}
     if as_json:
         emit_json(report)
         return
@@ -114,7 +117,53 @@ def demo(
         out.print(f"[red]not served: {', '.join(day['unserved'])}[/red]")
     else:
         out.print("every patient of the day is served.")
+    _print_operations(out, report["operations"])
     _print_patient(out, report["synthetic_patient"])
+
+
+def _print_operations(out: Any, ops: dict[str, Any]) -> None:
+    """The FDG PET day of the demo hospital and the national supply plan that serves it."""
+    from rich.table import Table
+
+    from theranostix.units import format_activity
+
+    pet = ops["pet_day"]
+    table = Table(
+        title=f"{pet['hospital']} FDG PET day {pet['date']} ({pet['protocol']}): one "
+        f"{pet['vial_volume_ml']:g} mL vial, order "
+        f"{format_activity(pet['order_activity_at_calibration_bq'])} at "
+        f"{pet['calibration_time'][11:16]}"
+    )
+    for name in ("patient", "kg", "injection", "activity", "draw", "volume mL", "status"):
+        table.add_column(name, justify="left" if name in ("patient", "status") else "right")
+    for dose in pet["doses"]:
+        table.add_row(
+            dose["patient_id"], f"{dose['weight_kg']:.0f}",
+            dose["injection_time"][11:16], format_activity(dose["activity_bq"]),
+            dose["draw_time"][11:16], f"{dose['volume_ml']:.2f}", dose["status"],
+        )  # fmt: skip
+    out.print(table)
+    residual = pet["residual"]
+    out.print(
+        f"residual at the end of the day: {format_activity(residual['activity_bq'])} in "
+        f"{residual['volume_ml']:.2f} mL"
+        + ("" if pet["feasible"] else " [red](plan NOT feasible)[/red]")
+    )
+    sup = ops["supply"]
+    mine = sup["demo_order"]
+    shipped = ", ".join(
+        f"{d['site']} {d['departure'][11:16]}->{d['arrival'][11:16]}" for d in mine["deliveries"]
+    )
+    out.print(
+        f"\n[bold]National supply[/bold] ({sup['scenario']}, illustrative): {sup['status']} in "
+        f"{sup['solve_time_s']:.1f} s, {sup['runs']} cyclotron runs, {sup['deliveries']} "
+        f"deliveries for {sup['orders']} orders, cost {sup['objective_eur']:,.0f} EUR; "
+        f"shortfall: {', '.join(sup['shortfall_orders']) or 'none'}. This hospital's vial: "
+        f"{format_activity(mine['served_bq'])} of {format_activity(mine['activity_bq'])} "
+        f"({shipped or 'not shipped'})."
+    )
+    if sup["outputs"]:
+        out.print(f"supply tables, timeline and map: {Path(sup['outputs']['map']).parent}")
 
 
 def _print_patient(out: object, patient: dict[str, object]) -> None:
