@@ -177,3 +177,12 @@ def test_synthetic_generator_is_reproducible() -> None:
     assert a == b and len(a.sites) == 4 and len(a.hospitals) == 10
     plan = plan_supply(a, PlanOptions(mip_rel_gap=0.01, time_limit_s=20))
     assert plan.status == "optimal" and plan.mip_gap <= 0.01
+
+
+def test_warm_start_keeps_the_optimum() -> None:
+    # the LP-guided first plan only seeds HiGHS: same optimum on the small scenario
+    scenario = load_scenario()
+    cold = plan_supply(scenario, PlanOptions(warm_start=False))
+    warm = plan_supply(scenario, PlanOptions(warm_start=True))
+    assert warm.status == cold.status == "optimal"
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-3)

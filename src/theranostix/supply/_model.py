@@ -51,6 +51,14 @@ Model reductions (options of :class:`PlanOptions`, off by default): keep only th
 calibration (older activity is mostly lost to decay). Optimality is then proven for the
 reduced model.
 
+Warm start (``PlanOptions.warm_start``; by default on for models of 2,000 shipment
+variables or more, so small scenarios are solved exactly as before): the LP relaxation is
+solved, each order is restricted to the sites that serve it in the LP solution, and the
+restricted MIP is solved for at most a quarter of the time limit (30 s at most) to a 0.2 %
+gap. Its plan is feasible for the full model and is given to HiGHS as the first incumbent;
+the full model is then solved within the remaining time. The restriction never reaches the
+returned plan except as a starting point, so the bound and gap are those of the full model.
+
 References
 ----------
 .. [1] IAEA. Cyclotron Produced Radionuclides: Physical Characteristics and Production
@@ -107,6 +115,7 @@ class PlanOptions:
     max_sites_per_order: int | None = None
     max_half_lives: float | None = None
     strict: bool = False
+    warm_start: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -583,10 +592,17 @@ def plan_supply(
         np.array(cols, dtype=np.int32),
         np.array(vals),
     )
-    import os
-    if os.environ.get("THX_DUMP"):
-        h.writeModel(os.environ["THX_DUMP"])
     started = time.perf_counter()
+    warm = None
+    if options.warm_start is True or (
+        options.warm_start is None and n_y >= _WARM_START_MIN_SHIPMENTS
+    ):
+        warm = _warm_start(h, options, pairs, cands, orders, index, ship_index, x0, n)
+    if warm is not None:
+        h.setSolution(warm)
+    h.setOptionValue(
+        "time_limit", max(0.0, float(options.time_limit_s) - (time.perf_counter() - started))
+    )
     h.run()
     elapsed = time.perf_counter() - started
     model_status = h.getModelStatus()
@@ -723,6 +739,73 @@ def plan_supply(
         options=options,
         run_keys=run_keys,
     )
+
+
+_WARM_START_MIN_SHIPMENTS = 2000
+
+
+def _warm_start(
+    h: Any,
+    options: PlanOptions,
+    pairs: list[tuple[int, int, float, float]],
+    cands: list[_Candidate],
+    orders: list[Order],
+    index: dict[int, int],
+    ship_index: dict[tuple[int, str], int],
+    x0: int,
+    n: int,
+) -> Any:
+    """A first plan from a restricted MIP guided by the LP relaxation (None if none found).
+
+    The LP relaxation is solved; each order may then be served only by the sites that
+    serve it in the LP solution (all runs of those sites stay available). That restricted
+    model is much smaller and HiGHS finds a good plan of it quickly; the plan is feasible
+    for the full model and is handed to HiGHS as its starting incumbent (``setSolution``).
+    The full model is then solved as before: the restriction only chooses the start.
+    """
+    import highspy
+
+    budget = min(_WARM_START_SHARE * options.time_limit_s, _WARM_START_MAX_S)
+    lp = h.getLp()
+    col_lower = np.array(lp.col_lower_)
+    col_upper = np.array(lp.col_upper_)
+    h.setOptionValue("solve_relaxation", True)
+    h.setOptionValue("time_limit", budget)
+    h.run()
+    h.setOptionValue("solve_relaxation", False)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    relaxed = np.asarray(h.getSolution().col_value)
+    served: dict[int, set[str]] = defaultdict(set)
+    for p, (ci, oi, _, _) in enumerate(pairs):
+        if relaxed[x0 + p] > 1e-6 * orders[oi].activity_bq / GBQ:
+            served[oi].add(cands[ci].site.name)
+    closed_x = [
+        x0 + p
+        for p, (ci, oi, _, _) in enumerate(pairs)
+        if cands[ci].site.name not in served[oi] and col_lower[x0 + p] <= 0.0
+    ]
+    open_y = {ship_index[(ci, orders[oi].hospital)] for p, (ci, oi, _, _) in enumerate(pairs)
+              if cands[ci].site.name in served[oi] or col_lower[x0 + p] > 0.0}  # fmt: skip
+    closed_y = [j for j in ship_index.values() if j not in open_y and col_lower[j] <= 0.0]
+    closed = np.array(sorted(closed_x + closed_y), dtype=np.int32)
+    h.changeColsBounds(len(closed), closed, col_lower[closed], np.zeros(len(closed)))
+    h.setOptionValue("time_limit", budget)
+    h.setOptionValue("mip_rel_gap", max(float(options.mip_rel_gap), _WARM_START_GAP))
+    h.run()
+    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+    h.changeColsBounds(len(closed), closed, col_lower[closed], col_upper[closed])
+    if h.getInfo().primal_solution_status != 2:
+        return None
+    warm = highspy.HighsSolution()
+    warm.col_value = list(np.asarray(h.getSolution().col_value)[:n])
+    warm.value_valid = True
+    return warm
+
+
+_WARM_START_SHARE = 0.25
+_WARM_START_MAX_S = 30.0
+_WARM_START_GAP = 0.002
 
 
 def _nuclide_of(scenario: Scenario, order: Order) -> str | None:
