@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -59,3 +59,7 @@ TZ_OPTION_HELP = (
     "IANA time zone (e.g. Europe/Paris) for datetimes written without an offset. "
     "Without it such datetimes are refused."
 )
+#: The ``--json`` flag of every computing command.
+JsonOption = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
+#: The ``--tz`` option for datetimes written without an offset.
+TzOption = Annotated[str | None, typer.Option("--tz", help=TZ_OPTION_HELP)]

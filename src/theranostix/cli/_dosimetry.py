@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from theranostix.cli._common import JSON_OPTION_HELP, console, emit_json, fail, user_errors
+from theranostix.cli._common import JsonOption, console, emit_json, fail, user_errors
 
 dosimetry_app = typer.Typer(
     help="Radionuclide therapy dosimetry: time-activity fits, organ dose, radiobiology.",
     no_args_is_help=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 NuclideOption = Annotated[str, typer.Option("--nuclide", "-n", help="Radionuclide, e.g. Lu-177.")]
 PHANTOMS = ("adult-male", "adult-female")
 

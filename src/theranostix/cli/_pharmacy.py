@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from theranostix.cli._common import (
-    JSON_OPTION_HELP,
-    TZ_OPTION_HELP,
+    JsonOption,
+    TzOption,
     console,
     emit_json,
     fail,
@@ -22,8 +22,6 @@ pharmacy_app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
-TzOption = Annotated[str | None, typer.Option("--tz", help=TZ_OPTION_HELP)]
 PatientsArg = Annotated[
     Path,
     typer.Argument(

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from theranostix.cli._common import (
-    JSON_OPTION_HELP,
-    TZ_OPTION_HELP,
+    JsonOption,
+    TzOption,
     console,
     emit_json,
     fail,
@@ -25,8 +25,6 @@ batch_app = typer.Typer(
 
 DEFAULT_DB = "theranostix-records.sqlite"
 
-JsonOption = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
-TzOption = Annotated[str | None, typer.Option("--tz", help=TZ_OPTION_HELP)]
 DbOption = Annotated[
     str,
     typer.Option(

@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from theranostix.cli._common import JSON_OPTION_HELP, console, emit_json, fail, user_errors
+from theranostix.cli._common import JsonOption, console, emit_json, fail, user_errors
 
 supply_app = typer.Typer(help="Radionuclide supply network planning (HiGHS).", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario YAML; the default national scenario (France) without it."),

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from theranostix.cli._common import (
-    JSON_OPTION_HELP,
-    TZ_OPTION_HELP,
+    JsonOption,
+    TzOption,
     console,
     emit_json,
     fail,
@@ -21,9 +21,6 @@ riv_app = typer.Typer(
     help="Radioligand-therapy operations: courses, shielded rooms, release, waste.",
     no_args_is_help=True,
 )
-
-JsonOption = Annotated[bool, typer.Option("--json", help=JSON_OPTION_HELP)]
-TzOption = Annotated[str | None, typer.Option("--tz", help=TZ_OPTION_HELP)]
 
 
 def _floats(text: str, name: str) -> list[float]:
