@@ -52,12 +52,12 @@ calibration (older activity is mostly lost to decay). Optimality is then proven 
 reduced model.
 
 Warm start (``PlanOptions.warm_start``; by default on for models of 2,000 shipment
-variables or more, so small scenarios are solved exactly as before): the LP relaxation is
-solved, each order is restricted to the sites that serve it in the LP solution, and the
-restricted MIP is solved for at most a quarter of the time limit (30 s at most) to a 0.2 %
-gap. Its plan is feasible for the full model and is given to HiGHS as the first incumbent;
-the full model is then solved within the remaining time. The restriction never reaches the
-returned plan except as a starting point, so the bound and gap are those of the full model.
+variables or more, so small scenarios are solved exactly as before): a dive on the LP
+relaxation (round the runs up one site at a time, re-solving the LP, then the
+shipments), followed by a short MIP over the shipments with those runs fixed, gives a
+plan in a few seconds (see :func:`_warm_start`). It is given to HiGHS as the first
+incumbent and the full model is then solved within the remaining time, so the bound and
+gap are those of the full model.
 
 References
 ----------
@@ -183,6 +183,8 @@ class Plan:
     model_size: dict[str, int] = field(default_factory=dict)
     options: PlanOptions = field(default_factory=PlanOptions)
     events: list[str] = field(default_factory=list)
+    #: (seconds from the start of the solve, objective) of each better plan found
+    incumbents: list[tuple[float, float]] = field(default_factory=list)
     run_keys: dict[str, tuple[str, str, float, float, float]] = field(
         default_factory=dict, repr=False
     )
@@ -205,6 +207,7 @@ class Plan:
             "shortfall": to_plain([s for s in self.shortfall if s.shortfall_bq > 0]),
             "diagnosis": list(self.diagnosis),
             "events": list(self.events),
+            "incumbents": [{"time_s": t, "objective": v} for t, v in self.incumbents],
         }
 
 
@@ -423,11 +426,205 @@ def plan_supply(
     """
     import highspy
 
-    from theranostix.nuclides import Nuclide
-    from theranostix.units import elapsed_s, shift
+    from theranostix.units import shift
 
     options = options or PlanOptions()
     restrictions = restrictions or Restrictions()
+    model = _build(scenario, options, restrictions)
+    h, cands, reasons, links = model.h, model.cands, model.reasons, model.links
+    orders, pairs, used, index = model.orders, model.pairs, model.used, model.index
+    n_z, n_y, n_x, n_s, m = model.n_z, model.n_y, model.n_x, model.n_s, model.m
+    ship_index, x0, s0, cost, t0 = model.ship_index, model.x0, model.s0, model.cost, scenario.t0
+    started = time.perf_counter()
+    incumbents: list[tuple[float, float]] = []
+
+    def improved(event: Any) -> None:
+        value = float(event.data_out.objective_function_value)
+        if not incumbents or value < incumbents[-1][1] * (1.0 - 1e-9):
+            incumbents.append((time.perf_counter() - started, value))
+
+    h.cbMipImprovingSolution.subscribe(improved)
+    warm = None
+    if options.warm_start is True or (
+        options.warm_start is None and n_y >= _WARM_START_MIN_SHIPMENTS
+    ):
+        warm = _warm_start(h, options, model, incumbents, started)
+    if warm is not None:
+        h.setSolution(warm)
+    h.setOptionValue(
+        "time_limit", max(0.0, float(options.time_limit_s) - (time.perf_counter() - started))
+    )
+    h.run()
+    elapsed = time.perf_counter() - started
+    model_status = h.getModelStatus()
+    size = {"runs": n_z, "shipments": n_y, "allocations": n_x, "orders": n_s, "rows": m}
+    info = h.getInfo()
+    statuses = highspy.HighsModelStatus
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if model_status == statuses.kOptimal:
+        status = "optimal"
+    elif has_solution and model_status in (statuses.kTimeLimit, statuses.kInterrupt,
+                                           statuses.kSolutionLimit):  # fmt: skip
+        status = "time_limit"
+    elif model_status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible):
+        family = _infeasible_family(h, model.families)
+        return Plan(
+            scenario, "infeasible", math.nan, math.nan, math.nan, elapsed, [], [], [],
+            diagnosis=[*reasons.values(), f"HiGHS: infeasible; the conflict involves the "
+                       f"'{family}' constraints (fixed runs or shipped deliveries of a re-plan)"],
+            model_size=size, options=options,
+        )  # fmt: skip
+    else:
+        raise ThxError(
+            f"{scenario.source}: HiGHS stopped without a plan "
+            f"({h.modelStatusToString(model_status)});"
+            " raise the time limit"
+        )
+    values = np.asarray(h.getSolution().col_value)
+    run_keys: dict[str, tuple[str, str, float, float, float]] = {}
+
+    runs: list[Run] = []
+    run_ids: dict[int, list[str]] = {}
+    busy: dict[tuple[str, str], float] = {}  # (site, target) -> end of its last beam
+    chosen = sorted((cands[ci].start_s, ci) for ci in used if values[index[ci]] > 0.5)
+    for _, ci in chosen:
+        c = cands[ci]
+        for _copy in range(round(values[index[ci]])):
+            # interval-graph colouring: the first pooled target free at the start
+            name = next(
+                (t for t in c.pool if busy.get((c.site.name, t), -math.inf) <= c.start_s + 1e-6),
+                c.pool[0],
+            )
+            busy[(c.site.name, name)] = c.eob_s
+            rid = f"R{len(runs) + 1}"
+            run_ids.setdefault(ci, []).append(rid)
+            runs.append(
+                Run(
+                    id=rid,
+                    site=c.site.name,
+                    target=name,
+                    nuclide=c.target.nuclide,
+                    product=c.target.product,
+                    start=shift(t0, c.start_s),
+                    end_of_bombardment=shift(t0, c.eob_s),
+                    release=shift(t0, c.release_s),
+                    duration_s=c.key[3],
+                    current_ua=c.key[4],
+                    eob_activity_bq=c.activity_bq,
+                    product_activity_eob_bq=c.capacity_bq,
+                    cost_eur=c.cost,
+                )
+            )
+            run_keys[rid] = c.key
+    deliveries: list[Delivery] = []
+    delivered: dict[int, float] = defaultdict(float)
+    transport_cost = 0.0
+    left = {rid: cands[ci].capacity_bq for ci, rids in run_ids.items() for rid in rids}
+    for p, (ci, oi, factor, departure) in enumerate(pairs):
+        amount = values[x0 + p] * GBQ
+        if amount <= 1e-6 * orders[oi].activity_bq or ci not in run_ids:
+            continue
+        order, c = orders[oi], cands[ci]
+        link = links[(c.site.name, order.hospital)]
+        shipped = restrictions.shipped.get((c.key, order.id))
+        arrival = shipped[2] if shipped else departure + link.duration_s
+        rids = run_ids[ci]
+        for k, rid in enumerate(rids):  # split over the pooled runs of this slot
+            piece = amount if k == len(rids) - 1 else min(amount, left[rid])
+            if piece <= 1e-9 * order.activity_bq:
+                continue
+            left[rid] -= piece
+            amount -= piece
+            deliveries.append(
+                Delivery(
+                    run=rid,
+                    site=c.site.name,
+                    hospital=order.hospital,
+                    order=order.id,
+                    departure=shift(t0, departure),
+                    arrival=shift(t0, arrival),
+                    allocated_eob_bq=piece,
+                    activity_at_calibration_bq=piece * factor,
+                    transport_cost_eur=link.cost_eur,
+                )
+            )
+            delivered[oi] += piece * factor
+    for j in ship_index.values():
+        if values[j] > 0.5:
+            transport_cost += cost[j]
+    shortfall = []
+    for oi, order in enumerate(orders):
+        got = delivered.get(oi, 0.0)
+        short = max(0.0, order.activity_bq - got)
+        if short <= 1e-6 * order.activity_bq:
+            short = 0.0
+        reason = reasons.get(order.id, "")
+        if short and not reason:
+            reason = "capacity or cost: cheaper to leave unmet than to produce"
+        shortfall.append(
+            Shortfall(
+                order.id, order.hospital, order.product, order.activity_bq, got, short, reason
+            )
+        )
+    run_cost = sum(r.cost_eur for r in runs)
+    decay_cost = float(sum(cost[x0 + p] * values[x0 + p] for p in range(n_x)))
+    penalty = float(sum(values[s0:] * cost[s0:]))
+    return Plan(
+        scenario=scenario,
+        status=status,
+        objective=float(info.objective_function_value),
+        mip_gap=float(info.mip_gap),
+        dual_bound=float(info.mip_dual_bound),
+        solve_time_s=elapsed,
+        runs=runs,
+        deliveries=deliveries,
+        shortfall=shortfall,
+        diagnosis=list(reasons.values()),
+        costs={
+            "runs_eur": run_cost,
+            "transport_eur": transport_cost,
+            "decay_eur": decay_cost,
+            "shortfall_penalty_eur": penalty,
+        },
+        model_size=size,
+        options=options,
+        run_keys=run_keys,
+        incumbents=incumbents,
+    )
+
+
+@dataclass
+class _Model:
+    """The HiGHS model of a scenario and the index maps to read its solution."""
+
+    h: Any
+    cands: list[_Candidate]
+    reasons: dict[str, str]
+    links: dict[tuple[str, str], Any]
+    orders: list[Order]
+    pairs: list[tuple[int, int, float, float]]
+    used: list[int]
+    index: dict[int, int]
+    ship_index: dict[tuple[int, str], int]
+    n_z: int
+    n_y: int
+    n_x: int
+    n_s: int
+    m: int
+    x0: int
+    s0: int
+    n: int
+    cost: Any
+    families: list[tuple[str, int, int]]
+
+
+def _build(scenario: Scenario, options: PlanOptions, restrictions: Restrictions) -> _Model:
+    """Candidates, (run, order) pairs and the HiGHS model (variables, rows, options)."""
+    import highspy
+
+    from theranostix.nuclides import Nuclide
+    from theranostix.units import elapsed_s
+
     t0 = scenario.t0
     cands = _candidates(scenario, restrictions)
     reasons = _reasons(scenario, restrictions, cands)
@@ -592,153 +789,11 @@ def plan_supply(
         np.array(cols, dtype=np.int32),
         np.array(vals),
     )
-    started = time.perf_counter()
-    warm = None
-    if options.warm_start is True or (
-        options.warm_start is None and n_y >= _WARM_START_MIN_SHIPMENTS
-    ):
-        warm = _warm_start(h, options, pairs, cands, orders, index, ship_index, x0, n)
-    if warm is not None:
-        h.setSolution(warm)
-    h.setOptionValue(
-        "time_limit", max(0.0, float(options.time_limit_s) - (time.perf_counter() - started))
-    )
-    h.run()
-    elapsed = time.perf_counter() - started
-    model_status = h.getModelStatus()
-    size = {"runs": n_z, "shipments": n_y, "allocations": n_x, "orders": n_s, "rows": m}
-    info = h.getInfo()
-    statuses = highspy.HighsModelStatus
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    if model_status == statuses.kOptimal:
-        status = "optimal"
-    elif has_solution and model_status in (statuses.kTimeLimit, statuses.kInterrupt,
-                                           statuses.kSolutionLimit):  # fmt: skip
-        status = "time_limit"
-    elif model_status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible):
-        family = _infeasible_family(h, families)
-        return Plan(
-            scenario, "infeasible", math.nan, math.nan, math.nan, elapsed, [], [], [],
-            diagnosis=[*reasons.values(), f"HiGHS: infeasible; the conflict involves the "
-                       f"'{family}' constraints (fixed runs or shipped deliveries of a re-plan)"],
-            model_size=size, options=options,
-        )  # fmt: skip
-    else:
-        raise ThxError(
-            f"{scenario.source}: HiGHS stopped without a plan "
-            f"({h.modelStatusToString(model_status)});"
-            " raise the time limit"
-        )
-    values = np.asarray(h.getSolution().col_value)
-    run_keys: dict[str, tuple[str, str, float, float, float]] = {}
-
-    runs: list[Run] = []
-    run_ids: dict[int, list[str]] = {}
-    busy: dict[tuple[str, str], float] = {}  # (site, target) -> end of its last beam
-    chosen = sorted((cands[ci].start_s, ci) for ci in used if values[index[ci]] > 0.5)
-    for _, ci in chosen:
-        c = cands[ci]
-        for _copy in range(round(values[index[ci]])):
-            # interval-graph colouring: the first pooled target free at the start
-            name = next(
-                (t for t in c.pool if busy.get((c.site.name, t), -math.inf) <= c.start_s + 1e-6),
-                c.pool[0],
-            )
-            busy[(c.site.name, name)] = c.eob_s
-            rid = f"R{len(runs) + 1}"
-            run_ids.setdefault(ci, []).append(rid)
-            runs.append(
-                Run(
-                    id=rid,
-                    site=c.site.name,
-                    target=name,
-                    nuclide=c.target.nuclide,
-                    product=c.target.product,
-                    start=shift(t0, c.start_s),
-                    end_of_bombardment=shift(t0, c.eob_s),
-                    release=shift(t0, c.release_s),
-                    duration_s=c.key[3],
-                    current_ua=c.key[4],
-                    eob_activity_bq=c.activity_bq,
-                    product_activity_eob_bq=c.capacity_bq,
-                    cost_eur=c.cost,
-                )
-            )
-            run_keys[rid] = c.key
-    deliveries: list[Delivery] = []
-    delivered: dict[int, float] = defaultdict(float)
-    transport_cost = 0.0
-    left = {rid: cands[ci].capacity_bq for ci, rids in run_ids.items() for rid in rids}
-    for p, (ci, oi, factor, departure) in enumerate(pairs):
-        amount = values[x0 + p] * GBQ
-        if amount <= 1e-6 * orders[oi].activity_bq or ci not in run_ids:
-            continue
-        order, c = orders[oi], cands[ci]
-        link = links[(c.site.name, order.hospital)]
-        shipped = restrictions.shipped.get((c.key, order.id))
-        arrival = shipped[2] if shipped else departure + link.duration_s
-        rids = run_ids[ci]
-        for k, rid in enumerate(rids):  # split over the pooled runs of this slot
-            piece = amount if k == len(rids) - 1 else min(amount, left[rid])
-            if piece <= 1e-9 * order.activity_bq:
-                continue
-            left[rid] -= piece
-            amount -= piece
-            deliveries.append(
-                Delivery(
-                    run=rid,
-                    site=c.site.name,
-                    hospital=order.hospital,
-                    order=order.id,
-                    departure=shift(t0, departure),
-                    arrival=shift(t0, arrival),
-                    allocated_eob_bq=piece,
-                    activity_at_calibration_bq=piece * factor,
-                    transport_cost_eur=link.cost_eur,
-                )
-            )
-            delivered[oi] += piece * factor
-    for j in ship_index.values():
-        if values[j] > 0.5:
-            transport_cost += cost[j]
-    shortfall = []
-    for oi, order in enumerate(orders):
-        got = delivered.get(oi, 0.0)
-        short = max(0.0, order.activity_bq - got)
-        if short <= 1e-6 * order.activity_bq:
-            short = 0.0
-        reason = reasons.get(order.id, "")
-        if short and not reason:
-            reason = "capacity or cost: cheaper to leave unmet than to produce"
-        shortfall.append(
-            Shortfall(
-                order.id, order.hospital, order.product, order.activity_bq, got, short, reason
-            )
-        )
-    run_cost = sum(r.cost_eur for r in runs)
-    decay_cost = float(sum(cost[x0 + p] * values[x0 + p] for p in range(n_x)))
-    penalty = float(sum(values[s0:] * cost[s0:]))
-    return Plan(
-        scenario=scenario,
-        status=status,
-        objective=float(info.objective_function_value),
-        mip_gap=float(info.mip_gap),
-        dual_bound=float(info.mip_dual_bound),
-        solve_time_s=elapsed,
-        runs=runs,
-        deliveries=deliveries,
-        shortfall=shortfall,
-        diagnosis=list(reasons.values()),
-        costs={
-            "runs_eur": run_cost,
-            "transport_eur": transport_cost,
-            "decay_eur": decay_cost,
-            "shortfall_penalty_eur": penalty,
-        },
-        model_size=size,
-        options=options,
-        run_keys=run_keys,
-    )
+    return _Model(
+        h=h, cands=cands, reasons=reasons, links=links, orders=orders, pairs=pairs,
+        used=used, index=index, ship_index=ship_index, n_z=n_z, n_y=n_y, n_x=n_x,
+        n_s=n_s, m=m, x0=x0, s0=s0, n=n, cost=cost, families=families,
+    )  # fmt: skip
 
 
 _WARM_START_MIN_SHIPMENTS = 2000
@@ -747,21 +802,30 @@ _WARM_START_MIN_SHIPMENTS = 2000
 def _warm_start(
     h: Any,
     options: PlanOptions,
-    pairs: list[tuple[int, int, float, float]],
-    cands: list[_Candidate],
-    orders: list[Order],
-    index: dict[int, int],
-    ship_index: dict[tuple[int, str], int],
-    x0: int,
-    n: int,
+    model: _Model,
+    incumbents: list[tuple[float, float]],
+    started: float,
 ) -> Any:
-    """A first plan from a restricted MIP guided by the LP relaxation (None if none found).
+    """A first plan by diving on the LP relaxation (None if the dive fails).
 
-    The LP relaxation is solved; each order may then be served only by the sites that
-    serve it in the LP solution (all runs of those sites stay available). That restricted
-    model is much smaller and HiGHS finds a good plan of it quickly; the plan is feasible
-    for the full model and is handed to HiGHS as its starting incumbent (``setSolution``).
-    The full model is then solved as before: the restriction only chooses the start.
+    1. Runs: the LP relaxation is solved; at each round, on every site, the run with the
+       largest fractional part (at least 0.5, or the largest of all when none is) gets
+       its lower bound raised to the next integer, and the LP is solved again (dual
+       simplex from the previous basis), until every run variable is integral. One run
+       per site and round keeps the one-run-at-a-time rows satisfiable.
+    2. Shipments: with the runs fixed, the same dive on the shipment variables.
+    3. With the runs fixed, the remaining MIP (shipments and allocations) is solved from
+       that plan for a short budget.
+
+    The plan is feasible for the full model and is given to HiGHS as its first
+    incumbent (``setSolution``); the bounds are restored, so the bound and gap
+    reported are those of the full model. LP-based diving is a classical primal
+    heuristic [4]_.
+
+    References
+    ----------
+    .. [4] Berthold T. Primal heuristics for mixed integer programs. Diploma thesis,
+       TU Berlin, 2006 (section 3: diving heuristics).
     """
     import highspy
 
@@ -769,43 +833,81 @@ def _warm_start(
     lp = h.getLp()
     col_lower = np.array(lp.col_lower_)
     col_upper = np.array(lp.col_upper_)
+    n_z, x0, n = model.n_z, model.x0, model.n
+    sites = [model.cands[ci].site.name for ci in model.used]
+    begun = time.perf_counter()
+
+    def lp_ok() -> bool:
+        left = budget - (time.perf_counter() - begun)
+        if left <= 0:
+            return False
+        h.setOptionValue("time_limit", left)
+        h.run()
+        return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+
+    def dive(first: int, last: int, one_per_site: bool) -> bool:
+        while True:
+            values = np.asarray(h.getSolution().col_value)[first:last]
+            frac = values - np.floor(values + 1e-6)
+            fractional = np.flatnonzero(frac > 1e-6)
+            if fractional.size == 0:
+                return True
+            order = fractional[np.argsort(-frac[fractional], kind="stable")]
+            pick: list[int] = []
+            seen: set[str] = set()
+            for k in order:
+                if pick and frac[k] < 0.5:
+                    break
+                if one_per_site and sites[k] in seen:
+                    continue
+                seen.add(sites[k] if one_per_site else "")
+                pick.append(int(k))
+                if not one_per_site and frac[k] < 0.5:
+                    break
+            idx = np.array(pick, dtype=np.int32) + first
+            h.changeColsBounds(len(idx), idx, np.ceil(values[idx - first] - 1e-6), col_upper[idx])
+            if not lp_ok():
+                return False
+
     h.setOptionValue("solve_relaxation", True)
-    h.setOptionValue("time_limit", budget)
-    h.run()
-    h.setOptionValue("solve_relaxation", False)
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    relaxed = np.asarray(h.getSolution().col_value)
-    served: dict[int, set[str]] = defaultdict(set)
-    for p, (ci, oi, _, _) in enumerate(pairs):
-        if relaxed[x0 + p] > 1e-6 * orders[oi].activity_bq / GBQ:
-            served[oi].add(cands[ci].site.name)
-    closed_x = [
-        x0 + p
-        for p, (ci, oi, _, _) in enumerate(pairs)
-        if cands[ci].site.name not in served[oi] and col_lower[x0 + p] <= 0.0
-    ]
-    open_y = {ship_index[(ci, orders[oi].hospital)] for p, (ci, oi, _, _) in enumerate(pairs)
-              if cands[ci].site.name in served[oi] or col_lower[x0 + p] > 0.0}  # fmt: skip
-    closed_y = [j for j in ship_index.values() if j not in open_y and col_lower[j] <= 0.0]
-    closed = np.array(sorted(closed_x + closed_y), dtype=np.int32)
-    h.changeColsBounds(len(closed), closed, col_lower[closed], np.zeros(len(closed)))
-    h.setOptionValue("time_limit", budget)
-    h.setOptionValue("mip_rel_gap", max(float(options.mip_rel_gap), _WARM_START_GAP))
-    h.run()
-    h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    h.changeColsBounds(len(closed), closed, col_lower[closed], col_upper[closed])
-    if h.getInfo().primal_solution_status != 2:
-        return None
-    warm = highspy.HighsSolution()
-    warm.col_value = list(np.asarray(h.getSolution().col_value)[:n])
-    warm.value_valid = True
+    warm = None
+    try:
+        if lp_ok() and dive(0, n_z, True):
+            z = np.round(np.asarray(h.getSolution().col_value)[:n_z])
+            zi = np.arange(n_z, dtype=np.int32)
+            h.changeColsBounds(n_z, zi, z, z)
+            if lp_ok() and dive(n_z, x0, False):
+                warm = highspy.HighsSolution()
+                warm.col_value = list(np.asarray(h.getSolution().col_value)[:n])
+                warm.value_valid = True
+                incumbents.append(
+                    (time.perf_counter() - started, float(h.getInfo().objective_function_value))
+                )
+                # the rest of the budget: the MIP of the shipments with these runs
+                h.setOptionValue("solve_relaxation", False)
+                h.changeColsBounds(
+                    x0 - n_z, np.arange(n_z, x0, dtype=np.int32),
+                    col_lower[n_z:x0], col_upper[n_z:x0],
+                )  # fmt: skip
+                h.setSolution(warm)
+                h.setOptionValue("mip_rel_gap", _WARM_START_GAP)
+                left = budget - (time.perf_counter() - begun)
+                if left > 1.0:
+                    h.setOptionValue("time_limit", left)
+                    h.run()
+                    if h.getInfo().primal_solution_status == 2:
+                        warm.col_value = list(np.asarray(h.getSolution().col_value)[:n])
+    finally:
+        h.setOptionValue("solve_relaxation", False)
+        h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+        every = np.arange(n, dtype=np.int32)
+        h.changeColsBounds(n, every, col_lower, col_upper)
     return warm
 
 
 _WARM_START_SHARE = 0.25
 _WARM_START_MAX_S = 30.0
-_WARM_START_GAP = 0.002
+_WARM_START_GAP = 1e-3
 
 
 def _nuclide_of(scenario: Scenario, order: Order) -> str | None:
