@@ -219,3 +219,13 @@ def test_lp_dive_respects_a_replan_and_keeps_its_optimum() -> None:
     assert warm.status == cold.status == "optimal"
     assert warm.objective == pytest.approx(cold.objective, rel=1e-3)
     assert not [r for r in warm.runs if r.site == "Caen" and r.start >= when]
+
+
+def test_reductions_never_leave_a_reachable_order_unserved() -> None:
+    # EOB 07:00, calibrations 10:00 and 11:00: more than 0.5 half-life, so the reduction
+    # would remove every run of both orders; they get all their options back instead
+    exact = plan_supply(tiny())
+    reduced = plan_supply(tiny(), PlanOptions(max_half_lives=0.5, max_sites_per_order=1))
+    assert reduced.status == "optimal"
+    assert all(s.shortfall_bq == 0 for s in reduced.shortfall)
+    assert reduced.objective == pytest.approx(exact.objective, rel=1e-9)

@@ -645,45 +645,19 @@ def _build(scenario: Scenario, options: PlanOptions, restrictions: Restrictions)
 
     # feasible (candidate, order) pairs
     pairs: list[tuple[int, int, float, float]] = []  # cand, order, decay factor, departure
-    shipped_pairs = {(k, o) for (k, o) in restrictions.shipped}
     for oi, order in enumerate(orders):
         if order.id in reasons or order.id not in lam:
             continue
         t_cal = elapsed_s(t0, order.calibration)
-        deadline = elapsed_s(t0, order.arrive_before)
-        after = elapsed_s(t0, order.arrive_after)
-        allowed_sites = None
-        if options.max_sites_per_order:
-            ranked = sorted(
-                (links[(s.name, order.hospital)].duration_s, s.name)
-                for s in scenario.sites
-                if (s.name, order.hospital) in links
-                and any(t.product == order.product for t in s.targets)
+        reduce = bool(options.max_sites_per_order) or options.max_half_lives is not None
+        own = _order_pairs(
+            scenario, links, options, restrictions, cands, order, t_cal, lam[order.id], reduce
+        )
+        if not own and reduce:  # the reductions would leave it unserved: all options back
+            own = _order_pairs(
+                scenario, links, options, restrictions, cands, order, t_cal, lam[order.id], False
             )
-            allowed_sites = {name for _, name in ranked[: options.max_sites_per_order]}
-        for ci, c in enumerate(cands):
-            if c.target.product != order.product:
-                continue
-            if (c.key, order.id) in shipped_pairs:
-                departure = restrictions.shipped[(c.key, order.id)][1]
-                pairs.append((ci, oi, math.exp(-lam[order.id] * (t_cal - c.eob_s)), departure))
-                continue
-            link = links.get((c.site.name, order.hospital))
-            if link is None or (c.site.name, order.hospital) in restrictions.closed_links:
-                continue
-            if allowed_sites is not None and c.site.name not in allowed_sites:
-                continue
-            departure = max(c.release_s, restrictions.now_s, after - link.duration_s)
-            if departure + link.duration_s > deadline + 1e-6 or c.eob_s > t_cal:
-                continue
-            factor = math.exp(-lam[order.id] * (t_cal - c.eob_s))
-            if (
-                options.max_half_lives is not None
-                and c.key not in restrictions.fixed_runs
-                and lam[order.id] * (t_cal - c.eob_s) > options.max_half_lives * math.log(2)
-            ):
-                continue
-            pairs.append((ci, oi, factor, departure))
+        pairs.extend((ci, oi, factor, departure) for ci, factor, departure in own)
     used = sorted(
         {ci for ci, _, _, _ in pairs}
         | {ci for ci, c in enumerate(cands) if c.key in restrictions.fixed_runs}
@@ -794,6 +768,63 @@ def _build(scenario: Scenario, options: PlanOptions, restrictions: Restrictions)
         used=used, index=index, ship_index=ship_index, n_z=n_z, n_y=n_y, n_x=n_x,
         n_s=n_s, m=m, x0=x0, s0=s0, n=n, cost=cost, families=families,
     )  # fmt: skip
+
+
+def _order_pairs(
+    scenario: Scenario,
+    links: dict[tuple[str, str], Any],
+    options: PlanOptions,
+    restrictions: Restrictions,
+    cands: list[_Candidate],
+    order: Order,
+    t_cal: float,
+    lam: float,
+    reduce: bool,
+) -> list[tuple[int, float, float]]:
+    """(candidate, decay factor, departure) of the runs that can serve ``order``.
+
+    With ``reduce``, only the ``max_sites_per_order`` nearest sites and runs less than
+    ``max_half_lives`` half-lives before calibration (see :class:`PlanOptions`).
+    """
+    from theranostix.units import elapsed_s
+
+    deadline = elapsed_s(scenario.t0, order.arrive_before)
+    after = elapsed_s(scenario.t0, order.arrive_after)
+    allowed_sites = None
+    if reduce and options.max_sites_per_order:
+        ranked = sorted(
+            (links[(s.name, order.hospital)].duration_s, s.name)
+            for s in scenario.sites
+            if (s.name, order.hospital) in links
+            and (s.name, order.hospital) not in restrictions.closed_links
+            and any(t.product == order.product for t in s.targets)
+        )
+        allowed_sites = {name for _, name in ranked[: options.max_sites_per_order]}
+    max_exponent = (
+        options.max_half_lives * math.log(2)
+        if reduce and options.max_half_lives is not None
+        else math.inf
+    )
+    out = []
+    for ci, c in enumerate(cands):
+        if c.target.product != order.product:
+            continue
+        shipped = restrictions.shipped.get((c.key, order.id))
+        if shipped is not None:
+            out.append((ci, math.exp(-lam * (t_cal - c.eob_s)), shipped[1]))
+            continue
+        link = links.get((c.site.name, order.hospital))
+        if link is None or (c.site.name, order.hospital) in restrictions.closed_links:
+            continue
+        if allowed_sites is not None and c.site.name not in allowed_sites:
+            continue
+        departure = max(c.release_s, restrictions.now_s, after - link.duration_s)
+        if departure + link.duration_s > deadline + 1e-6 or c.eob_s > t_cal:
+            continue
+        if c.key not in restrictions.fixed_runs and lam * (t_cal - c.eob_s) > max_exponent:
+            continue
+        out.append((ci, math.exp(-lam * (t_cal - c.eob_s)), departure))
+    return out
 
 
 _WARM_START_MIN_SHIPMENTS = 2000
