@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +17,9 @@ from theranostix.cli._common import (
     parse_when,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from theranostix.pharmacy._dispensing import PetDispensingPlan, ReplanEvent
 
 pharmacy_app = typer.Typer(
     help="Radiopharmacy: dispensing plans, Ga-68 days, batch records, therapy preparations.",
@@ -80,18 +84,91 @@ def protocols_command(as_json: JsonOption = False) -> None:
     console().print("sources: thx pharmacy protocols --json")
 
 
+TracerOption = Annotated[str, typer.Option("--tracer", help="Radionuclide of the vial, e.g. F-18.")]
+CalibrationTimeOption = Annotated[
+    str, typer.Option("--calibration-time", help="Calibration datetime of the vial (ISO 8601).")
+]
+VialVolumeOption = Annotated[
+    float, typer.Option("--vial-volume-ml", help="Vial volume at calibration, mL.")
+]
+DrawLeadOption = Annotated[
+    float, typer.Option("--draw-lead-min", help="Doses are drawn this long before injection.")
+]
+DeadVolumeOption = Annotated[
+    float, typer.Option("--dead-volume-ml", help="Unextractable volume of the vial, mL.")
+]
+MinVolumeOption = Annotated[
+    float, typer.Option("--min-volume-ml", help="Smallest accurately drawable volume, mL.")
+]
+MaxSyringeOption = Annotated[
+    float, typer.Option("--max-syringe-ml", help="Largest syringe volume, mL (0: no limit).")
+]
+MarginOption = Annotated[
+    float, typer.Option("--margin", help="Safety margin of the order, a fraction (0.1 = 10 %).")
+]
+EndOfDayOption = Annotated[
+    str | None,
+    typer.Option("--end-of-day", help="Time of the residual (ISO 8601); default last injection."),
+]
+
+
+def _morning_plan(
+    patients: Path,
+    *,
+    tracer: str,
+    calibration_time: str,
+    mbq_per_kg: float | None,
+    protocol: str | None,
+    vial_volume_ml: float,
+    vial_activity_mbq: float | None,
+    draw_lead_min: float,
+    dead_volume_ml: float,
+    min_volume_ml: float,
+    max_syringe_ml: float,
+    margin: float,
+    digital: bool,
+    end_of_day: datetime | None,
+    tz: str | None,
+) -> PetDispensingPlan:
+    """The plan of ``thx pharmacy plan`` from its options (call inside ``user_errors()``)."""
+    if mbq_per_kg is not None and protocol is not None:
+        fail("give --mbq-per-kg or --protocol, not both")
+    from theranostix.pharmacy._dispensing import (
+        DispensingSettings,
+        plan_pet_day,
+        read_patients_csv,
+    )
+
+    people = read_patients_csv(patients, tz=tz)
+    settings = DispensingSettings(
+        draw_lead_s=draw_lead_min * 60.0,
+        dead_volume_ml=dead_volume_ml,
+        min_draw_volume_ml=min_volume_ml,
+        max_syringe_volume_ml=max_syringe_ml or None,
+        safety_margin=margin,
+        digital=digital,
+    )
+    return plan_pet_day(
+        people,
+        tracer=tracer,
+        calibration_time=parse_when(calibration_time, "--calibration-time", tz),
+        vial_volume_ml=vial_volume_ml,
+        protocol=protocol,
+        mbq_per_kg=mbq_per_kg,
+        vial_activity_bq=None if vial_activity_mbq is None else vial_activity_mbq * 1e6,
+        settings=settings,
+        end_of_day=end_of_day,
+    )
+
+
 @pharmacy_app.command("plan")
 def plan_command(
     patients: PatientsArg,
-    tracer: Annotated[str, typer.Option("--tracer", help="Radionuclide of the vial, e.g. F-18.")],
-    calibration_time: Annotated[
-        str, typer.Option("--calibration-time", help="Calibration datetime of the vial (ISO 8601).")
-    ],
+    tracer: TracerOption,
+    calibration_time: CalibrationTimeOption,
     mbq_per_kg: MbqPerKgOption = None,
     protocol: ProtocolOption = None,
-    vial_volume_ml: Annotated[
-        float, typer.Option("--vial-volume-ml", help="Vial volume at calibration, mL.")
-    ] = 10.0,
+    vial_volume_ml: VialVolumeOption = 10.0,
     vial_activity_mbq: Annotated[
         float | None,
         typer.Option(
@@ -99,28 +176,13 @@ def plan_command(
             help="Delivered vial activity at calibration, MBq (default: the computed order).",
         ),
     ] = None,
-    draw_lead_min: Annotated[
-        float, typer.Option("--draw-lead-min", help="Doses are drawn this long before injection.")
-    ] = 0.0,
-    dead_volume_ml: Annotated[
-        float, typer.Option("--dead-volume-ml", help="Unextractable volume of the vial, mL.")
-    ] = 0.3,
-    min_volume_ml: Annotated[
-        float, typer.Option("--min-volume-ml", help="Smallest accurately drawable volume, mL.")
-    ] = 0.1,
-    max_syringe_ml: Annotated[
-        float, typer.Option("--max-syringe-ml", help="Largest syringe volume, mL (0: no limit).")
-    ] = 10.0,
-    margin: Annotated[
-        float, typer.Option("--margin", help="Safety margin of the order, a fraction (0.1 = 10 %).")
-    ] = 0.10,
+    draw_lead_min: DrawLeadOption = 0.0,
+    dead_volume_ml: DeadVolumeOption = 0.3,
+    min_volume_ml: MinVolumeOption = 0.1,
+    max_syringe_ml: MaxSyringeOption = 10.0,
+    margin: MarginOption = 0.10,
     digital: DigitalOption = False,
-    end_of_day: Annotated[
-        str | None,
-        typer.Option(
-            "--end-of-day", help="Time of the residual (ISO 8601); default last injection."
-        ),
-    ] = None,
+    end_of_day: EndOfDayOption = None,
     tz: TzOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -129,40 +191,135 @@ def plan_command(
     Example: thx pharmacy plan patients.csv --tracer F-18 --protocol fdg-eanm-3d
     --calibration-time 2026-11-24T08:00+01:00 --vial-volume-ml 10 --json
     """
-    if mbq_per_kg is not None and protocol is not None:
-        fail("give --mbq-per-kg or --protocol, not both")
     with user_errors():
-        from theranostix.pharmacy._dispensing import (
-            DispensingSettings,
-            plan_pet_day,
-            read_patients_csv,
-        )
-
-        people = read_patients_csv(patients, tz=tz)
-        settings = DispensingSettings(
-            draw_lead_s=draw_lead_min * 60.0,
-            dead_volume_ml=dead_volume_ml,
-            min_draw_volume_ml=min_volume_ml,
-            max_syringe_volume_ml=max_syringe_ml or None,
-            safety_margin=margin,
+        plan = _morning_plan(
+            patients, tracer=tracer, calibration_time=calibration_time, mbq_per_kg=mbq_per_kg,
+            protocol=protocol, vial_volume_ml=vial_volume_ml, vial_activity_mbq=vial_activity_mbq,
+            draw_lead_min=draw_lead_min, dead_volume_ml=dead_volume_ml,
+            min_volume_ml=min_volume_ml, max_syringe_ml=max_syringe_ml, margin=margin,
             digital=digital,
-        )
-        plan = plan_pet_day(
-            people,
-            tracer=tracer,
-            calibration_time=parse_when(calibration_time, "--calibration-time", tz),
-            vial_volume_ml=vial_volume_ml,
-            protocol=protocol,
-            mbq_per_kg=mbq_per_kg,
-            vial_activity_bq=None if vial_activity_mbq is None else vial_activity_mbq * 1e6,
-            settings=settings,
             end_of_day=None if end_of_day is None else parse_when(end_of_day, "--end-of-day", tz),
-        )
+            tz=tz,
+        )  # fmt: skip
         report = plan.as_dict()
     if as_json:
         emit_json(report)
         return
     _print_plan(report)
+
+
+@pharmacy_app.command("replan")
+def replan_command(
+    patients: PatientsArg,
+    events: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with columns event,patient_id,time,weight_kg,protocol,activity_mbq,"
+            "volume_ml; event is late (patient_id, time = new injection), absent (patient_id), "
+            "added (patient_id, weight_kg, time, optional protocol) or vial-measured "
+            "(activity_mbq at time, optional volume_ml). Unused columns empty or absent."
+        ),
+    ],
+    tracer: TracerOption,
+    calibration_time: CalibrationTimeOption,
+    vial_activity_mbq: Annotated[
+        float,
+        typer.Option(
+            "--vial-activity-mbq", help="Activity of the vial delivered, at calibration, MBq."
+        ),
+    ],
+    now: Annotated[str, typer.Option("--now", help="Time of the re-planning (ISO 8601).")],
+    drawn: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--drawn",
+            help="A patient whose dose is drawn, repeatable (default: the doses the morning "
+            "plan draws at or before --now).",
+        ),
+    ] = None,
+    mbq_per_kg: MbqPerKgOption = None,
+    protocol: ProtocolOption = None,
+    vial_volume_ml: VialVolumeOption = 10.0,
+    draw_lead_min: DrawLeadOption = 0.0,
+    dead_volume_ml: DeadVolumeOption = 0.3,
+    min_volume_ml: MinVolumeOption = 0.1,
+    max_syringe_ml: MaxSyringeOption = 10.0,
+    margin: MarginOption = 0.10,
+    digital: DigitalOption = False,
+    end_of_day: EndOfDayOption = None,
+    tz: TzOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-plan the rest of a PET day: late, absent or added patients, a vial measured.
+
+    Rebuilds the morning plan (as 'thx pharmacy plan' with the vial delivered)
+    and applies the events in file order.
+
+    Example: thx pharmacy replan patients.csv events.csv --tracer F-18
+    --protocol fdg-eanm-3d --calibration-time 2026-11-24T08:00+01:00
+    --vial-activity-mbq 900 --now 2026-11-24T09:25+01:00 --json
+    """
+    with user_errors():
+        from theranostix.pharmacy._dispensing import read_events_csv, replan_pet_day
+
+        end = None if end_of_day is None else parse_when(end_of_day, "--end-of-day", tz)
+        plan = _morning_plan(
+            patients, tracer=tracer, calibration_time=calibration_time, mbq_per_kg=mbq_per_kg,
+            protocol=protocol, vial_volume_ml=vial_volume_ml, vial_activity_mbq=vial_activity_mbq,
+            draw_lead_min=draw_lead_min, dead_volume_ml=dead_volume_ml,
+            min_volume_ml=min_volume_ml, max_syringe_ml=max_syringe_ml, margin=margin,
+            digital=digital, end_of_day=end, tz=tz,
+        )  # fmt: skip
+        applied = read_events_csv(events, tz=tz)
+        new = replan_pet_day(
+            plan, applied, now=parse_when(now, "--now", tz), drawn=drawn, end_of_day=end
+        )
+        report = {**new.as_dict(), "events": [_event_dict(e) for e in applied]}
+    if as_json:
+        emit_json(report)
+        return
+    out = console()
+    for e in report["events"]:
+        detail = ", ".join(f"{k} {v}" for k, v in e.items() if k != "event" and v is not None)
+        out.print(f"event: {e['event']}: {detail}")
+    if report["cancelled"]:
+        out.print(f"cancelled: {', '.join(report['cancelled'])}")
+    _print_plan(report)
+
+
+def _event_dict(event: ReplanEvent) -> dict[str, Any]:
+    """One re-planning event as plain values (the event names of the events CSV)."""
+    from theranostix.pharmacy._dispensing import (
+        PatientAbsent,
+        PatientAdded,
+        PatientLate,
+        VialMeasured,
+    )
+
+    if isinstance(event, PatientLate):
+        return {
+            "event": "late",
+            "patient_id": event.patient_id,
+            "injection_time": event.injection_time.isoformat(),
+        }
+    if isinstance(event, PatientAbsent):
+        return {"event": "absent", "patient_id": event.patient_id}
+    if isinstance(event, PatientAdded):
+        p = event.patient
+        return {
+            "event": "added",
+            "patient_id": p.patient_id,
+            "weight_kg": p.weight_kg,
+            "injection_time": p.injection_time.isoformat(),
+            "protocol": p.protocol,
+        }
+    assert isinstance(event, VialMeasured)
+    return {
+        "event": "vial-measured",
+        "activity_bq": event.activity_bq,
+        "at": event.at.isoformat(),
+        "volume_ml": event.volume_ml,
+    }
 
 
 def _print_plan(report: dict[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 Main entry points
 -----------------
-plan_pet_day, replan_pet_day, order_activity_at_calibration
+plan_pet_day, replan_pet_day, read_events_csv, order_activity_at_calibration
     The day's PET doses drawn from one multi-dose vial: activities, volumes, the
     order to place at calibration time, feasibility, residual; re-planning after
     late, absent or added patients or a vial measured low.
@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "VialResidual": "_dispensing",
     "order_activity_at_calibration": "_dispensing",
     "plan_pet_day": "_dispensing",
+    "read_events_csv": "_dispensing",
     "read_patients_csv": "_dispensing",
     "replan_pet_day": "_dispensing",
     # _ga68_day

@@ -78,6 +78,7 @@ __all__ = [
     "VialResidual",
     "order_activity_at_calibration",
     "plan_pet_day",
+    "read_events_csv",
     "read_patients_csv",
     "replan_pet_day",
 ]
@@ -1154,6 +1155,19 @@ def _drawn_entry(e: _Entry, dose: PetDose, lam: float) -> _Entry:
 # --------------------------------------------------------------------------- CSV
 
 
+def _csv_rows(p: Path, expected: str) -> tuple[list[tuple[int, str]], list[list[str]]]:
+    """Lines (number, text) without blanks and ``#`` comments, and their CSV rows."""
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ThxError(f"{p}: cannot be read ({exc})") from None
+    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1)]
+    lines = [(i, line) for i, line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise ThxError(f"{p}: empty file, expected a header {expected}")
+    return lines, list(csv.reader([line for _, line in lines]))
+
+
 def read_patients_csv(
     path: str | Path, *, tz: str | tzinfo | None = None
 ) -> tuple[PetPatient, ...]:
@@ -1179,15 +1193,7 @@ def read_patients_csv(
         datetime, implausible weight, duplicate patient.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ThxError(f"{p}: cannot be read ({exc})") from None
-    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1)]
-    lines = [(i, line) for i, line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise ThxError(f"{p}: empty file, expected a header patient_id,weight_kg,injection_time")
-    rows = list(csv.reader([line for _, line in lines]))
+    lines, rows = _csv_rows(p, "patient_id,weight_kg,injection_time")
     header = [h.strip() for h in rows[0]]
     columns: dict[str, int] = {}
     for name in ("patient_id", "weight_kg", "injection_time"):
@@ -1234,3 +1240,172 @@ def read_patients_csv(
     if not out:
         raise ThxError(f"{p}: no patient rows after the header")
     return tuple(out)
+
+
+#: Event names of :func:`read_events_csv` and the columns each one reads.
+_EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "late": ("patient_id", "time"),
+    "absent": ("patient_id",),
+    "added": ("patient_id", "weight_kg", "time", "protocol"),
+    "vial-measured": ("activity_mbq", "time", "volume_ml"),
+}
+_EVENTS_HEADER = (
+    "event",
+    "patient_id",
+    "time",
+    "weight_kg",
+    "protocol",
+    "activity_mbq",
+    "volume_ml",
+)
+
+
+def read_events_csv(
+    path: str | Path,
+    *,
+    tz: str | tzinfo | None = None,
+    protocols: Mapping[str, PetProtocol] | None = None,
+) -> list[ReplanEvent]:
+    """Read the re-planning events of a PET day, in file order.
+
+    Parameters
+    ----------
+    path : str or Path
+        UTF-8 CSV with a header naming some of the columns
+        ``event,patient_id,time,weight_kg,protocol,activity_mbq,volume_ml`` (an
+        ``event`` column is required). One row per event; ``event`` is one of
+
+        - ``late``: ``patient_id``, ``time`` = the new injection time;
+        - ``absent``: ``patient_id``;
+        - ``added``: ``patient_id``, ``weight_kg``, ``time`` = the planned
+          injection time, optional ``protocol`` (default: the plan's);
+        - ``vial-measured``: ``activity_mbq`` measured at ``time``, optional
+          ``volume_ml`` (default: calibration volume minus the doses drawn).
+
+        Columns an event does not use must be empty or absent. ISO 8601
+        datetimes with time zones (or ``tz``). Blank lines and lines starting
+        with ``#`` are ignored. A file with only the header has no events.
+    tz : str or tzinfo, optional
+        Time zone of datetimes written without an offset; without it such
+        datetimes are refused.
+    protocols : mapping, optional
+        Protocol table the ``protocol`` of added patients is checked against
+        (default: the built-in one).
+
+    Returns
+    -------
+    list of PatientLate, PatientAbsent, PatientAdded, VialMeasured
+        For :func:`replan_pet_day`.
+
+    Raises
+    ------
+    ThxError
+        Naming the file, line and column: unknown event (with the allowed ones)
+        or column, missing value, value in a column the event does not use, bad
+        number or datetime, implausible weight, activity or volume, unknown
+        protocol, patient added twice.
+
+    Examples
+    --------
+    A file moving B to 10:00, cancelling C, adding D and recording a vial
+    measurement (the unused columns are left empty)::
+
+        event,patient_id,time,weight_kg,protocol,activity_mbq,volume_ml
+        late,B,2026-11-24T10:00+01:00,,,,
+        absent,C,,,,,
+        added,D,2026-11-24T10:20+01:00,90,fdg-eanm-3d,,
+        vial-measured,,2026-11-24T09:10+01:00,,,640,
+    """
+    p = Path(path)
+    lines, rows = _csv_rows(p, ",".join(_EVENTS_HEADER))
+    header = [h.strip() for h in rows[0]]
+    head_line = lines[0][0]
+    for name in header:
+        if name not in _EVENTS_HEADER:
+            raise ThxError(
+                f"{p} line {head_line}: unknown column {name!r} "
+                f"(allowed: {', '.join(_EVENTS_HEADER)})"
+            )
+        if header.count(name) > 1:
+            raise ThxError(f"{p} line {head_line}: column {name!r} appears twice")
+    if "event" not in header:
+        raise ThxError(
+            f"{p} line {head_line}: missing column 'event' (header: {', '.join(header)})"
+        )
+    columns = {name: header.index(name) for name in header}
+    events: list[ReplanEvent] = []
+    added: dict[str, int] = {}
+    for (number, _), row in zip(lines[1:], rows[1:], strict=True):
+        where = f"{p} line {number}"
+
+        def value(column: str, *, values: list[str] = row) -> str:
+            index = columns.get(column)
+            if index is None or index >= len(values):
+                return ""
+            return values[index].strip()
+
+        def required(column: str, *, at: str = where) -> str:
+            text = value(column)
+            if not text:
+                hint = "" if column in columns else " (no such column in the header)"
+                raise ThxError(f"{at} column {column!r}: missing value{hint}")
+            return text
+
+        def number_in(column: str, low: float, high: float, unit: str, *, at: str = where) -> float:
+            raw = required(column)
+            try:
+                x = float(raw)
+            except ValueError:
+                raise ThxError(f"{at} column {column!r}: {raw!r} is not a number") from None
+            if not (math.isfinite(x) and low < x <= high):
+                raise ThxError(
+                    f"{at} column {column!r}: {raw} {unit} is not in ({low:g}, {high:g}]"
+                )
+            return x
+
+        def when(column: str, *, at: str = where) -> datetime:
+            try:
+                return parse_datetime(required(column), column, tz)
+            except ThxError as exc:
+                if str(exc).startswith(at):
+                    raise
+                raise ThxError(f"{at} column {column!r}: {exc}") from None
+
+        kind = required("event")
+        if kind not in _EVENT_COLUMNS:
+            raise ThxError(
+                f"{where} column 'event': unknown event {kind!r} "
+                f"(allowed: {', '.join(_EVENT_COLUMNS)})"
+            )
+        for column in header:
+            if column != "event" and column not in _EVENT_COLUMNS[kind] and value(column):
+                raise ThxError(
+                    f"{where} column {column!r}: not used by the {kind!r} event "
+                    f"(got {value(column)!r}); leave it empty"
+                )
+        event: ReplanEvent
+        if kind == "late":
+            event = PatientLate(required("patient_id"), when("time"))
+        elif kind == "absent":
+            event = PatientAbsent(required("patient_id"))
+        elif kind == "added":
+            pid = required("patient_id")
+            if pid in added:
+                raise ThxError(
+                    f"{where} column 'patient_id': {pid!r} already added on line {added[pid]}"
+                )
+            added[pid] = number
+            weight = number_in("weight_kg", 0, 500, "kg")
+            protocol = value("protocol") or None
+            if protocol is not None:
+                try:
+                    pet_protocol(protocol, protocols)
+                except ThxError as exc:
+                    raise ThxError(f"{where} column 'protocol': {exc}") from None
+            event = PatientAdded(PetPatient(pid, weight, when("time"), protocol))
+        else:
+            activity = number_in("activity_mbq", 0, math.inf, "MBq")
+            volume = number_in("volume_ml", 0, math.inf, "mL") if value("volume_ml") else None
+            event = VialMeasured(activity * _MBQ, when("time"), volume)
+        events.append(event)
+    return events
