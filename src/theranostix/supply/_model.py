@@ -55,9 +55,12 @@ Warm start (``PlanOptions.warm_start``; by default on for models of 2,000 shipme
 variables or more, so small scenarios are solved exactly as before): a dive on the LP
 relaxation (round the runs up one site at a time, re-solving the LP, then the
 shipments), followed by a short MIP over the shipments with those runs fixed, gives a
-plan in a few seconds (see :func:`_warm_start`). It is given to HiGHS as the first
-incumbent and the full model is then solved within the remaining time, so the bound and
-gap are those of the full model.
+plan in a few seconds (see :func:`_warm_start`). On models of 2,000 shipment variables
+or more the plan is then improved by a large neighbourhood search (the decisions of 4
+neighbouring sites re-optimised at a time, the rest fixed; :func:`_neighbourhood_search`)
+until half the time limit. The plan is given to HiGHS as its first incumbent and the full
+model is then solved within the remaining time, so the bound and gap are those of the
+full model.
 
 References
 ----------
@@ -449,6 +452,9 @@ def plan_supply(
         options.warm_start is None and n_y >= _WARM_START_MIN_SHIPMENTS
     ):
         warm = _warm_start(h, options, model, incumbents, started)
+        if warm is not None and n_y >= _WARM_START_MIN_SHIPMENTS:  # HiGHS alone is slow there
+            budget = _LNS_SHARE * options.time_limit_s - (time.perf_counter() - started)
+            warm = _neighbourhood_search(h, scenario, options, model, warm, budget)
     if warm is not None:
         h.setSolution(warm)
     h.setOptionValue(
@@ -827,6 +833,87 @@ def _order_pairs(
     return out
 
 
+def _neighbourhood_search(
+    h: Any, scenario: Scenario, options: PlanOptions, model: _Model, plan: Any, budget_s: float
+) -> Any:
+    """Improve a plan by re-solving it one neighbourhood of sites at a time.
+
+    Large neighbourhood search [5]_: for each site in turn, the run and shipment
+    decisions of the site and its ``_LNS_SITES - 1`` nearest sites are freed, all other
+    integer decisions are fixed at the current plan (the allocations stay free), and
+    that small MIP is solved from the current plan for at most ``_LNS_SUB_S``. A better
+    plan replaces the current one. Stops when ``budget_s`` is spent or a whole round
+    finds nothing better. Bounds are restored before returning the best plan.
+
+    References
+    ----------
+    .. [5] Shaw P. Using constraint programming and local search methods to solve
+       vehicle routing problems. CP-98, LNCS 1520:417-431, 1998.
+       doi:10.1007/3-540-49481-2_30
+    """
+    import highspy
+
+    begun = time.perf_counter()
+    lp = h.getLp()
+    col_lower = np.array(lp.col_lower_)
+    col_upper = np.array(lp.col_upper_)
+    site_of = [""] * model.x0
+    for ci in model.used:
+        site_of[model.index[ci]] = model.cands[ci].site.name
+    for (ci, _), j in model.ship_index.items():
+        site_of[j] = model.cands[ci].site.name
+    where = {s.name: (s.lon * math.cos(math.radians(s.lat)), s.lat) for s in scenario.sites}
+
+    def near(name: str) -> set[str]:
+        x, y = where[name]
+        ranked = sorted(where, key=lambda o: (where[o][0] - x) ** 2 + (where[o][1] - y) ** 2)
+        return set(ranked[:_LNS_SITES])
+
+    cost = np.asarray(model.cost)
+    best = np.array(plan.col_value)
+    best_value = float(cost @ best)
+    h.setOptionValue("mip_rel_gap", 1e-4)
+    try:
+        improved = True
+        while improved:
+            improved = False
+            for centre in where:
+                left = budget_s - (time.perf_counter() - begun)
+                if left < 1.0:
+                    return plan
+                free = near(centre)
+                fixed = np.array(
+                    [j for j in range(model.x0) if site_of[j] not in free], dtype=np.int32
+                )
+                values = np.round(best[fixed])
+                h.changeColsBounds(len(fixed), fixed, values, values)
+                start = highspy.HighsSolution()
+                start.col_value = list(best)
+                start.value_valid = True
+                h.setSolution(start)
+                h.setOptionValue("time_limit", min(_LNS_SUB_S, left))
+                h.run()
+                found = h.getInfo().primal_solution_status == 2
+                candidate = np.asarray(h.getSolution().col_value).copy()
+                h.changeColsBounds(len(fixed), fixed, col_lower[fixed], col_upper[fixed])
+                if found and float(cost @ candidate) < best_value * (1 - 1e-7):
+                    best, best_value, improved = candidate, float(cost @ candidate), True
+                    plan = highspy.HighsSolution()
+                    plan.col_value = list(best)
+                    plan.value_valid = True
+    finally:
+        h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+        h.changeColsBounds(
+            len(col_lower), np.arange(len(col_lower), dtype=np.int32), col_lower, col_upper
+        )
+    return plan
+
+
+_LNS_SHARE = 0.5
+_LNS_SITES = 4
+_LNS_SUB_S = 8.0
+
+
 _WARM_START_MIN_SHIPMENTS = 2000
 
 
@@ -937,7 +1024,7 @@ def _warm_start(
 
 
 _WARM_START_SHARE = 0.25
-_WARM_START_MAX_S = 30.0
+_WARM_START_MAX_S = 15.0
 _WARM_START_GAP = 1e-3
 
 
