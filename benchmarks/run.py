@@ -211,7 +211,10 @@ def main() -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from supply import supply_rows
 
-        rows.extend(supply_rows())
+        limit = 120.0
+        if "--supply-limit" in sys.argv:
+            limit = float(sys.argv[sys.argv.index("--supply-limit") + 1])
+        rows.extend(supply_rows(limit))
 
     table = Table(title="theranostix benchmarks (wall clock)")
     table.add_column("benchmark")
