@@ -84,9 +84,31 @@ def test_rooms(tmp_path: Path) -> None:
     )
     r = RUN.invoke(riv_app, ["rooms", str(p), "--rooms", "2", "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["conflicts"] == ["c"]
+    d = json.loads(r.stdout)
+    assert d["conflicts"] == ["c"]
+    assert d["assignments"][2]["next_free_room_at"] == "2026-01-07T09:00:00+00:00"
+    two = RUN.invoke(riv_app, ["rooms", str(p), "--rooms", "2"])
+    assert "c (first room free 2026-01-07 09:00)" in two.stdout.replace("\n", " ")
     t = RUN.invoke(riv_app, ["rooms", str(p), "--rooms", "3"])
     assert t.exit_code == 0 and "conflicts: none" in t.stdout
+
+
+def test_capacity() -> None:
+    args = ["capacity", "--rooms", "4", "--stay-h", "48", "--turnover-h", "2", "--weeks", "47",
+            "--start", "2027-01-04", "--demand", "470", "--tz", "Europe/Paris"]  # fmt: skip
+    r = RUN.invoke(riv_app, [*args, "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["admissions"] == 376 and d["shortfall"] == 94
+    assert d["admissions_by_weekday"]["thu"] == 188
+    table = RUN.invoke(riv_app, [*args[:4], "46", *args[5:]])
+    assert table.exit_code == 0 and "564 admissions" in table.stdout
+    assert "demand 470: covered" in table.stdout
+    for bad, word in (("--days", "'someday'"), ("--at", "'9h'"), ("--start", "'2027-13-01'")):
+        e = RUN.invoke(
+            riv_app, [*args, bad, {"--days": "someday", "--at": "9h"}.get(bad, "2027-13-01")]
+        )
+        assert e.exit_code == 2 and word in e.stderr and "Traceback" not in e.output
 
 
 def test_waste(tmp_path: Path) -> None:
@@ -107,3 +129,36 @@ def test_waste(tmp_path: Path) -> None:
         riv_app, ["waste", str(p), "--clearance", "Lu-177m=10", "--lu177m-ratio", "1e-4"]
     )
     assert bad.exit_code == 2 and "no clearance level" in bad.stderr
+
+
+def test_waste_dose_rate(tmp_path: Path) -> None:
+    p = tmp_path / "waste.csv"
+    p.write_text(
+        "container_id,sealed,mass_g,nuclide,activity_mbq,dose_rate_usv_h\n"
+        "drum,2026-01-01T00:00Z,1000000,Lu-177,1000,2\n"
+        "bag,2026-01-01T00:00Z,1000,Lu-177,1000,\n"
+    )
+    r = RUN.invoke(
+        riv_app,
+        ["waste", str(p), "--clearance", "Lu-177=100", "--dose-rate-limit", "0.1", "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    rows = {c["container_id"]: c for c in json.loads(r.stdout)["containers"]}
+    # drum: measured 2 µSv/h → 0.1 after 6.647·log2(20) d, later than its 22.1 d clearance
+    assert rows["drum"]["storage_days"] == pytest.approx(6.647 * math.log2(20), abs=1e-3)
+    assert rows["drum"]["limiting_criterion"] == "dose rate"
+    assert rows["drum"]["dose_rate_at_release_usv_h"] == pytest.approx(0.1, rel=1e-4)
+    # bag: 1e6 Bq/g → 100 Bq/g (88.3 d); its computed point-source dose rate falls first
+    assert rows["bag"]["storage_days"] == pytest.approx(6.647 * math.log2(1e4), abs=1e-3)
+    assert rows["bag"]["limiting_criterion"] == "clearance"
+    t = RUN.invoke(riv_app, ["waste", str(p), "--dose-rate-limit", "0.1", "--distance-m", "2"])
+    assert t.exit_code == 0 and "(dose rate)" in t.stdout
+    none = RUN.invoke(riv_app, ["waste", str(p)])
+    assert none.exit_code == 2 and "--dose-rate-limit" in none.stderr
+    p.write_text(
+        "container_id,sealed,mass_g,nuclide,activity_mbq,dose_rate_usv_h\n"
+        "drum,2026-01-01T00:00Z,1000,Lu-177,1000,high\n"
+    )
+    bad = RUN.invoke(riv_app, ["waste", str(p), "--dose-rate-limit", "0.1"])
+    assert bad.exit_code == 2 and "line 2: dose_rate_usv_h" in bad.stderr
+    assert "Traceback" not in bad.output

@@ -258,16 +258,20 @@ def course_command(
     )
 
 
+RoomsOption = Annotated[int, typer.Option("--rooms", help="Number of shielded rooms.")]
+TurnoverOption = Annotated[
+    float, typer.Option("--turnover-h", help="Room turnover after discharge, h.")
+]
+
+
 @riv_app.command("rooms")
 def rooms_command(
     admissions: Annotated[Path, typer.Argument(help="CSV with columns patient_id,admit[,stay_h].")],
-    rooms: Annotated[int, typer.Option("--rooms", help="Number of shielded rooms.")],
+    rooms: RoomsOption,
     stay_h: Annotated[
         float | None, typer.Option("--stay-h", help="Stay for rows without stay_h, h.")
     ] = None,
-    turnover_h: Annotated[
-        float, typer.Option("--turnover-h", help="Room turnover after discharge, h.")
-    ] = 0.0,
+    turnover_h: TurnoverOption = 0.0,
     tz: TzOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -296,10 +300,83 @@ def rooms_command(
             for a in report["assignments"]
         ],
     )
-    console().print(
-        f"occupancy {report['occupancy']:.0%}; "
-        f"conflicts: {', '.join(report['conflicts']) or 'none'}"
+    rebook = [
+        f"{a['patient_id']} (first room free {a['next_free_room_at']:%Y-%m-%d %H:%M})"
+        for a in report["assignments"]
+        if a["room"] is None
+    ]
+    conflicts = ", ".join(rebook) or "none"
+    console().print(f"occupancy {report['occupancy']:.0%}; conflicts: {conflicts}")
+
+
+@riv_app.command("capacity")
+def capacity_command(
+    rooms: RoomsOption,
+    stay_h: Annotated[float, typer.Option("--stay-h", help="Stay of each patient, h.")],
+    turnover_h: TurnoverOption = 0.0,
+    days: Annotated[
+        str, typer.Option("--days", help="Admission days, e.g. mon,wed,fri or mon-fri.")
+    ] = "mon-fri",
+    at: Annotated[str, typer.Option("--at", help="Admission time HH:MM (local).")] = "09:00",
+    weeks: Annotated[int, typer.Option("--weeks", help="Weeks of activity in the period.")] = 52,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day YYYY-MM-DD (default: this Monday).")
+    ] = None,
+    demand: Annotated[
+        int | None, typer.Option("--demand", help="Therapies expected over the period.")
+    ] = None,
+    tz: TzOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Yearly capacity of a therapy ward: admissions that fit, against the demand."""
+    from datetime import date, datetime, time, timedelta
+
+    from theranostix.therapy_ops._rooms import parse_weekdays, ward_capacity
+
+    with user_errors():
+        weekdays = parse_weekdays(days)
+        try:
+            admit_at = time.fromisoformat(at)
+        except ValueError:
+            fail(f"--at {at!r}: expected a time HH:MM, e.g. 09:00")
+        if start is None:
+            from theranostix.units import get_timezone
+
+            today = datetime.now(get_timezone(tz or "UTC")).date()
+            first = today - timedelta(days=today.weekday())
+        else:
+            try:
+                first = date.fromisoformat(start)
+            except ValueError:
+                fail(f"--start {start!r}: expected a date YYYY-MM-DD")
+        result = ward_capacity(
+            rooms,
+            stay_h * 3600.0,
+            turnover_h * 3600.0,
+            weekdays=weekdays,
+            admit_at=admit_at,
+            start=first,
+            weeks=weeks,
+            tz=tz or "UTC",
+            demand=demand,
+        )
+    report = result.as_dict()
+    if as_json:
+        emit_json(report)
+        return
+    _table(
+        f"{rooms} room(s), {stay_h:g} h stay + {turnover_h:g} h turnover, {weeks} weeks",
+        ["admission day", "admissions"],
+        [[day, str(n)] for day, n in report["admissions_by_weekday"].items()],
     )
+    line = (
+        f"{report['admissions']} admissions ({report['admissions_per_week']:.1f} a week), "
+        f"occupancy {report['occupancy']:.0%}"
+    )
+    if demand is not None:
+        short = report["shortfall"]
+        line += f"; demand {demand}: " + (f"{short} do not fit" if short else "covered")
+    console().print(line)
 
 
 @riv_app.command("waste")
@@ -307,13 +384,24 @@ def waste_command(
     containers: Annotated[
         Path,
         typer.Argument(
-            help="CSV: container_id,sealed,mass_g,nuclide,activity_mbq (a row per nuclide)."
+            help="CSV: container_id,sealed,mass_g,nuclide,activity_mbq (a row per nuclide), "
+            "optional dose_rate_usv_h (measured at sealing at --distance-m)."
         ),
     ],
     clearance: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option("--clearance", help="Clearance level NUCLIDE=BQ_PER_G (repeatable)."),
-    ],
+    ] = None,
+    dose_rate_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--dose-rate-limit",
+            help="Also require the dose rate at --distance-m below this (µSv/h).",
+        ),
+    ] = None,
+    distance_m: Annotated[
+        float, typer.Option("--distance-m", help="Distance of the dose-rate limit (m).")
+    ] = 1.0,
     lu177m_ratio: Annotated[
         float,
         typer.Option(
@@ -331,10 +419,12 @@ def waste_command(
     """Decay-in-storage: when each waste container can be released."""
     import csv
 
-    from theranostix.therapy_ops._waste import WasteContainer, release_waste
+    from theranostix.therapy_ops._waste import DoseRateLimit, WasteContainer, release_waste
 
+    if not clearance and dose_rate_limit is None:
+        fail("give --clearance NUCLIDE=BQ_PER_G, --dose-rate-limit USV_H, or both")
     levels: dict[str, float] = {}
-    for item in clearance:
+    for item in clearance or []:
         name, sep, value = item.partition("=")
         if not sep:
             fail(f"--clearance {item!r}: expected NUCLIDE=BQ_PER_G, e.g. Lu-177=100")
@@ -357,19 +447,27 @@ def waste_command(
                     "sealed": parse_when(row["sealed"], f"{containers.name}: line {n}: sealed", tz),
                     "mass_g": _float(row["mass_g"], f"{containers.name}: line {n}: mass_g"),
                     "contents": {},
+                    "dose_rate": None,
                 },
             )
+            if (row.get("dose_rate_usv_h") or "").strip():
+                g["dose_rate"] = _float(
+                    row["dose_rate_usv_h"], f"{containers.name}: line {n}: dose_rate_usv_h"
+                )
             a = _float(row["activity_mbq"], f"{containers.name}: line {n}: activity_mbq") * 1e6
             nuc = row["nuclide"].strip()
             g["contents"][nuc] = g["contents"].get(nuc, 0.0) + a
             if lu177m_ratio > 0 and nuc.lower().replace("-", "") == "lu177":
                 g["contents"]["Lu-177m"] = g["contents"].get("Lu-177m", 0.0) + a * lu177m_ratio
         items = [
-            WasteContainer(cid, g["sealed"], g["mass_g"], g["contents"])
+            WasteContainer(cid, g["sealed"], g["mass_g"], g["contents"], g["dose_rate"])
             for cid, g in grouped.items()
         ]
         when = None if now is None else parse_when(now, "--now", tz)
-        report = release_waste(items, levels, rule, now=when)
+        limit = None
+        if dose_rate_limit is not None:
+            limit = DoseRateLimit(dose_rate_limit, distance_m)
+        report = release_waste(items, levels, rule, now=when, dose_rate=limit)
     if as_json:
         emit_json({"containers": report})
         return
@@ -381,7 +479,7 @@ def waste_command(
                 r["container_id"],
                 r["release"].strftime("%Y-%m-%d"),
                 f"{r['storage_days']:.1f}",
-                r["limiting_nuclide"],
+                f"{r['limiting_nuclide']} ({r['limiting_criterion']})",
                 "-" if r.get("releasable") is None else ("yes" if r["releasable"] else "no"),
             ]
             for r in report

@@ -8,10 +8,12 @@ assess_release, release_time_s, dose_rate_at_1m_usv_h, contact_dose_msv
     restriction that meet their constraints.
 TreatmentCourse, get_schedule
     Cycles of a course (VISION, NETTER-1 or custom) with delays and dose changes.
-schedule_rooms
-    Shielded rooms assigned to admissions; conflicts and occupancy.
+schedule_rooms, ward_capacity
+    Shielded rooms assigned to admissions (conflicts with the first free room,
+    occupancy); the admissions a ward can take in a year against the demand.
 release_waste, waste_release, lu177_waste_contents
-    Decay-in-storage: when each container can be released, Lu-177m included.
+    Decay-in-storage: when each container can be released (clearance levels and/or a
+    dose-rate limit, DoseRateLimit), Lu-177m included.
 
 Public names are imported lazily.
 """
@@ -51,11 +53,15 @@ _EXPORTS: dict[str, str] = {
     "Admission": "_rooms",
     "RoomAssignment": "_rooms",
     "RoomSchedule": "_rooms",
+    "WardCapacity": "_rooms",
+    "parse_weekdays": "_rooms",
+    "ward_capacity": "_rooms",
     "read_admissions_csv": "_rooms",
     "schedule_rooms": "_rooms",
     "stay_from_release_s": "_rooms",
     # _waste
     "ClearanceRule": "_waste",
+    "DoseRateLimit": "_waste",
     "WasteContainer": "_waste",
     "WasteRelease": "_waste",
     "lu177_waste_contents": "_waste",

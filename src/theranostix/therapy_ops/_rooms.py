@@ -7,7 +7,12 @@ survey). Rooms are assigned greedily in order of admission time, each admission 
 the free room that has been free the longest (ties: lowest room number). For
 intervals this greedy colouring is optimal: it uses no more rooms than the largest
 number of stays that overlap at one instant, so an admission is reported as a
-conflict only if, at its admission time, all N rooms are taken by earlier admissions.
+conflict only if, at its admission time, all N rooms are taken by earlier admissions;
+the conflict carries the time the first room becomes free, to re-book the patient.
+
+:func:`ward_capacity` answers the yearly question: how many admissions a ward of N
+rooms can take when patients are admitted on fixed weekdays at a fixed time, for a
+given stay and turnover, against the expected demand.
 
 References
 ----------
@@ -21,20 +26,23 @@ import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from theranostix.errors import ThxError
-from theranostix.units import elapsed_s, ensure_aware, parse_datetime, shift
+from theranostix.units import elapsed_s, ensure_aware, get_timezone, parse_datetime, shift
 
 __all__ = [
     "Admission",
     "RoomAssignment",
     "RoomSchedule",
+    "WardCapacity",
+    "parse_weekdays",
     "read_admissions_csv",
     "schedule_rooms",
     "stay_from_release_s",
+    "ward_capacity",
 ]
 
 _H_S = 3600.0
@@ -62,10 +70,15 @@ class Admission:
 
 @dataclass(frozen=True)
 class RoomAssignment:
-    """An admission and its room (``None`` for a conflict: no room free)."""
+    """An admission and its room (``None`` for a conflict: no room free).
+
+    ``next_free`` is, for a conflict, when the first room becomes free (after the
+    admissions placed before it): the earliest time to re-book the patient.
+    """
 
     admission: Admission
     room: int | None
+    next_free: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,7 @@ class RoomSchedule:
                     "admit": a.admission.admit,
                     "discharge": a.admission.discharge,
                     "stay_h": a.admission.stay_s / _H_S,
+                    "next_free_room_at": a.next_free,
                 }
                 for a in self.assignments
             ],
@@ -174,11 +188,180 @@ def schedule_rooms(
         elif ready:
             room = min(ready, key=lambda r: (free_at[r], r))
         else:
-            out.append(RoomAssignment(adm, None))
+            out.append(RoomAssignment(adm, None, min(free_at.values())))
             continue
         free_at[room] = shift(adm.discharge, turnover_s)
         out.append(RoomAssignment(adm, room + 1))
     return RoomSchedule(rooms, float(turnover_s), tuple(out))
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class WardCapacity:
+    """Admissions a ward can take over a period (see :func:`ward_capacity`)."""
+
+    rooms: int
+    stay_s: float
+    turnover_s: float
+    weekdays: tuple[int, ...]
+    admit_at: time
+    start: date
+    weeks: int
+    admissions: int
+    admissions_by_weekday: dict[str, int]
+    occupancy: float
+    demand: int | None = None
+
+    @property
+    def per_week(self) -> float:
+        """Mean admissions per week."""
+        return self.admissions / self.weeks
+
+    @property
+    def shortfall(self) -> int | None:
+        """Admissions of the demand that do not fit (0 when covered; None without demand)."""
+        return None if self.demand is None else max(0, self.demand - self.admissions)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (hours, ISO dates)."""
+        return {
+            "rooms": self.rooms,
+            "stay_h": self.stay_s / _H_S,
+            "turnover_h": self.turnover_s / _H_S,
+            "admission_days": [_WEEKDAYS[d] for d in self.weekdays],
+            "admit_at": self.admit_at.isoformat(timespec="minutes"),
+            "start": self.start.isoformat(),
+            "weeks": self.weeks,
+            "admissions": self.admissions,
+            "admissions_per_week": self.per_week,
+            "admissions_by_weekday": self.admissions_by_weekday,
+            "occupancy": self.occupancy,
+            "demand": self.demand,
+            "shortfall": self.shortfall,
+        }
+
+
+def parse_weekdays(text: str) -> tuple[int, ...]:
+    """``"mon,wed,fri"`` → ``(0, 2, 4)`` (also ``"mon-fri"``).
+
+    >>> parse_weekdays("mon-thu")
+    (0, 1, 2, 3)
+    """
+    days: set[int] = set()
+    for part in text.lower().replace(" ", "").split(","):
+        first, sep, last = part.partition("-")
+        if first not in _WEEKDAYS or (sep and last not in _WEEKDAYS):
+            raise ThxError(
+                f"admission days {text!r}: use {', '.join(_WEEKDAYS)} separated by commas "
+                "or a range such as mon-fri"
+            )
+        a, b = _WEEKDAYS.index(first), _WEEKDAYS.index(last) if sep else _WEEKDAYS.index(first)
+        if b < a:
+            raise ThxError(f"admission days {text!r}: range {part!r} runs backwards")
+        days.update(range(a, b + 1))
+    return tuple(sorted(days))
+
+
+def ward_capacity(
+    rooms: int,
+    stay_s: float,
+    turnover_s: float = 0.0,
+    *,
+    weekdays: Sequence[int] = (0, 1, 2, 3, 4),
+    admit_at: time = time(9, 0),
+    start: date,
+    weeks: int = 52,
+    tz: str = "UTC",
+    demand: int | None = None,
+) -> WardCapacity:
+    """Admissions a ward of ``rooms`` shielded rooms can take over ``weeks`` weeks.
+
+    Patients are admitted on ``weekdays`` (0 = Monday) at ``admit_at`` local time
+    (``tz``), each for ``stay_s`` and then ``turnover_s`` of room turnover, counted on
+    the wall clock (discharge rounds are at fixed local times, so a daylight-saving
+    change does not move them). At each admission time every free room takes a
+    patient. With one stay length this is the most admissions possible: by an exchange
+    argument, a room that takes a patient at the first admission time it is free is
+    free again no later than if it had waited, so waiting never admits more.
+
+    Parameters
+    ----------
+    rooms : int
+        Shielded rooms (≥ 1).
+    stay_s, turnover_s : float
+        Stay (> 0) and turnover (≥ 0), in seconds.
+    weekdays : sequence of int
+        Admission days, 0 = Monday ... 6 = Sunday.
+    admit_at : datetime.time
+        Admission time (local).
+    start : datetime.date
+        First day of the period.
+    weeks : int
+        Weeks of activity (e.g. 47 for a year with five weeks of closure).
+    tz : str
+        IANA time zone of the ward.
+    demand : int, optional
+        Therapies expected over the period, to report the shortfall.
+
+    Returns
+    -------
+    WardCapacity
+
+    Examples
+    --------
+    Four rooms, 46-h stays and 2-h turnover, admissions Monday to Friday at 09:00:
+    rooms admitted on Monday are free again on Wednesday at 09:00, so Monday,
+    Wednesday and Friday fill the ward, 12 patients a week.
+
+    >>> from datetime import date
+    >>> w = ward_capacity(4, 46 * 3600.0, 2 * 3600.0, start=date(2027, 1, 4), weeks=47)
+    >>> w.admissions, w.admissions_by_weekday["wed"], w.admissions_by_weekday["tue"]
+    (564, 188, 0)
+    """
+    if not isinstance(rooms, int) or rooms < 1:
+        raise ThxError(f"rooms must be an integer ≥ 1, got {rooms!r}")
+    if not math.isfinite(stay_s) or stay_s <= 0:
+        raise ThxError(f"stay must be > 0 s, got {stay_s!r}")
+    if not math.isfinite(turnover_s) or turnover_s < 0:
+        raise ThxError(f"turnover must be ≥ 0 s, got {turnover_s!r}")
+    if not isinstance(weeks, int) or weeks < 1:
+        raise ThxError(f"weeks must be an integer ≥ 1, got {weeks!r}")
+    days = tuple(sorted(set(weekdays)))
+    if not days or any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+        raise ThxError(f"admission weekdays must be 0 (Monday) to 6, got {list(weekdays)!r}")
+    if demand is not None and (not isinstance(demand, int) or demand < 0):
+        raise ThxError(f"demand must be an integer ≥ 0, got {demand!r}")
+    zone = get_timezone(tz)
+    busy = timedelta(seconds=stay_s + turnover_s)
+    free_at: list[datetime | None] = [None] * rooms
+    by_day = dict.fromkeys((_WEEKDAYS[d] for d in days), 0)
+    total = 0
+    for k in range(7 * weeks):
+        day = start + timedelta(days=k)
+        if day.weekday() not in days:
+            continue
+        slot = datetime.combine(day, admit_at, tzinfo=zone)
+        for r, t in enumerate(free_at):
+            if t is None or t <= slot:
+                free_at[r] = slot + busy  # wall-clock arithmetic of aware datetimes
+                by_day[_WEEKDAYS[day.weekday()]] += 1
+                total += 1
+    horizon_s = 7 * weeks * _DAY_S
+    return WardCapacity(
+        rooms=rooms,
+        stay_s=float(stay_s),
+        turnover_s=float(turnover_s),
+        weekdays=days,
+        admit_at=admit_at,
+        start=start,
+        weeks=weeks,
+        admissions=total,
+        admissions_by_weekday=by_day,
+        occupancy=min(1.0, total * stay_s / (rooms * horizon_s)),
+        demand=demand,
+    )
 
 
 def read_admissions_csv(
