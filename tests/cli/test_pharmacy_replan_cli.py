@@ -18,6 +18,7 @@ from theranostix.pharmacy import (
     PatientAdded,
     PatientLate,
     PetPatient,
+    VialDiluted,
     VialMeasured,
     read_events_csv,
 )
@@ -203,6 +204,18 @@ def test_vial_measured_low_leaves_a_patient_unserved(patients: Path, tmp_path: P
                               "at": "2026-11-24T08:30:00+01:00", "volume_ml": None}]  # fmt: skip
 
 
+def test_vial_diluted_scales_the_later_volumes(patients: Path, tmp_path: Path) -> None:
+    plan = morning(patients, 1500.0)
+    events = events_file(tmp_path, HEADER + "vial-diluted,,2026-11-24T08:30+01:00,,,,5\n")
+    new = replan(patients, events, "2026-11-24T08:45+01:00", vial_mbq=1500.0)
+    scale = 15 / 10  # nothing drawn before 08:30: 10 mL + 5 mL, same activity
+    for pid in "ABC":
+        assert by_id(new)[pid]["volume_ml"] == pytest.approx(by_id(plan)[pid]["volume_ml"] * scale)
+    assert new["residual"]["activity_bq"] == pytest.approx(plan["residual"]["activity_bq"])
+    assert new["events"] == [{"event": "vial-diluted", "added_ml": 5.0,
+                              "at": "2026-11-24T08:30:00+01:00"}]  # fmt: skip
+
+
 def test_replan_text_output(patients: Path, tmp_path: Path) -> None:
     events = events_file(tmp_path, HEADER + "absent,B,,,,,\n")
     result = runner.invoke(app, ["pharmacy", "replan", str(patients), str(events), *day_options(),
@@ -217,7 +230,7 @@ def test_replan_text_output(patients: Path, tmp_path: Path) -> None:
     ("text", "line", "column", "detail"),
     [
         (HEADER + "absent,B,,,,,\nlater,C,2026-11-24T10:00+01:00,,,,\n", 3, "event",
-         "unknown event 'later' (allowed: late, absent, added, vial-measured)"),
+         "unknown event 'later' (allowed: late, absent, added, vial-measured, vial-diluted)"),
         (HEADER + "late,B,2026-11-24T09:50,,,,\n", 2, "time", "no time zone"),
         (HEADER + "late,B,,,,,\n", 2, "time", "missing value"),
         (HEADER + "added,D,2026-11-24T10:00+01:00,,,,\n", 2, "weight_kg", "missing value"),
@@ -275,7 +288,8 @@ def test_read_events_csv_all_kinds(tmp_path: Path) -> None:
                        "added,D,2026-11-24T10:00+01:00,90,fdg-eanm-3d,,\n"
                        "added,E,2026-11-24T10:20+01:00,75.5,,,\n"
                        "vial-measured,,2026-11-24T09:10+01:00,,,640,9.5\n"
-                       "vial-measured,,2026-11-24T09:20+01:00,,,600.5,\n")  # fmt: skip
+                       "vial-measured,,2026-11-24T09:20+01:00,,,600.5,\n"
+                       "vial-diluted,,2026-11-24T09:22+01:00,,,,4\n")  # fmt: skip
     assert read_events_csv(path) == [
         PatientLate("B", at(9, 50)),
         PatientAbsent("C"),
@@ -283,7 +297,14 @@ def test_read_events_csv_all_kinds(tmp_path: Path) -> None:
         PatientAdded(PetPatient("E", 75.5, at(10, 20))),
         VialMeasured(640 * MBQ, at(9, 10), 9.5),
         VialMeasured(600.5 * MBQ, at(9, 20)),
+        VialDiluted(4.0, at(9, 22)),
     ]
+    with pytest.raises(
+        ThxError, match="line 2 column 'activity_mbq': not used by the 'vial-diluted'"
+    ):
+        read_events_csv(
+            events_file(tmp_path, HEADER + "vial-diluted,,2026-11-24T09:22+01:00,,,5,4\n", "x.csv")
+        )
 
 
 def test_read_events_csv_columns_subset_and_tz(tmp_path: Path) -> None:
@@ -313,7 +334,7 @@ def test_read_events_csv_custom_protocol_table(tmp_path: Path) -> None:
         ("event,weight\n", "line 1: unknown column 'weight' (allowed: event, patient_id, time"),
         ("event,time,time\n", "line 1: column 'time' appears twice"),
         (HEADER + "\n#c\nmoved,B,,,,,\n", "line 4 column 'event': unknown event 'moved' "
-         "(allowed: late, absent, added, vial-measured)"),
+         "(allowed: late, absent, added, vial-measured, vial-diluted)"),
         (HEADER + ",B,,,,,\n", "line 2 column 'event': missing value"),
         (HEADER + "late,,2026-11-24T09:50+01:00,,,,\n", "line 2 column 'patient_id': missing"),
         (HEADER + "late,B,2026-11-24T09:50,,,,\n", "line 2 column 'time': time 2026-11-24 "

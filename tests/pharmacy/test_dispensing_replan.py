@@ -1,4 +1,4 @@
-"""Re-planning the PET day: late, absent and added patients, a vial measured low."""
+"""Re-planning the PET day: late, absent and added patients, a vial measured low or diluted."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from theranostix.pharmacy._dispensing import (
     PatientLate,
     PetDispensingPlan,
     PetPatient,
+    VialDiluted,
     VialMeasured,
     plan_pet_day,
     replan_pet_day,
@@ -156,6 +157,30 @@ def test_vial_measured_after_a_draw_uses_the_remaining_volume() -> None:
     assert any("+0.0 %" in n for n in new.notes)
     given = replan_pet_day(plan, [VialMeasured(expected, at(9, 5), volume_ml=8.0)], now=at(9, 5))
     assert given.vial_reference.volume_ml == 8.0
+
+
+def test_vial_diluted_after_a_draw_scales_the_later_volumes() -> None:
+    plan = base_plan()
+    order = plan.order_activity_at_calibration_bq
+    left = 10 - volume(210, 3600, order)  # after A's draw at 09:00
+    new = replan_pet_day(plan, [VialDiluted(5.0, at(9, 5))], now=at(9, 5))
+    ref = new.vial_reference
+    assert ref.volume_ml == pytest.approx(left + 5) and new.accounted_draws == ("A",)
+    # the activity stays: c'·(V + 5) = c·V at 09:05
+    assert ref.activity_bq == pytest.approx(order * math.exp(-LAM * 3900) * left / 10, rel=1e-12)
+    scale = (left + 5) / left
+    a, b, c = new.doses
+    assert a.volume_ml == plan.doses[0].volume_ml
+    assert b.volume_ml == pytest.approx(plan.doses[1].volume_ml * scale, rel=1e-12)
+    assert c.volume_ml == pytest.approx(plan.doses[2].volume_ml * scale, rel=1e-12)
+    # the same residual activity, in a volume diluted like the rest
+    assert new.residual.activity_bq == pytest.approx(plan.residual.activity_bq, rel=1e-9)
+    assert new.residual.volume_ml == pytest.approx(plan.residual.volume_ml * scale, rel=1e-9)
+    assert any("vial diluted at 09:05" in n for n in new.notes)
+    with pytest.raises(ThxError, match=r"dilution at .* is after now"):
+        replan_pet_day(plan, [VialDiluted(5.0, at(9, 30))], now=at(9, 5))
+    with pytest.raises(ThxError, match="must be > 0 mL"):
+        VialDiluted(0.0, at(9, 5))
 
 
 def test_replanning_errors() -> None:

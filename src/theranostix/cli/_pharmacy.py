@@ -216,8 +216,9 @@ def replan_command(
         typer.Argument(
             help="CSV with columns event,patient_id,time,weight_kg,protocol,activity_mbq,"
             "volume_ml; event is late (patient_id, time = new injection), absent (patient_id), "
-            "added (patient_id, weight_kg, time, optional protocol) or vial-measured "
-            "(activity_mbq at time, optional volume_ml). Unused columns empty or absent."
+            "added (patient_id, weight_kg, time, optional protocol), vial-measured "
+            "(activity_mbq at time, optional volume_ml) or vial-diluted (volume_ml of saline "
+            "added at time). Unused columns empty or absent."
         ),
     ],
     tracer: TracerOption,
@@ -293,6 +294,7 @@ def _event_dict(event: ReplanEvent) -> dict[str, Any]:
         PatientAbsent,
         PatientAdded,
         PatientLate,
+        VialDiluted,
         VialMeasured,
     )
 
@@ -313,6 +315,8 @@ def _event_dict(event: ReplanEvent) -> dict[str, Any]:
             "injection_time": p.injection_time.isoformat(),
             "protocol": p.protocol,
         }
+    if isinstance(event, VialDiluted):
+        return {"event": "vial-diluted", "added_ml": event.added_ml, "at": event.at.isoformat()}
     assert isinstance(event, VialMeasured)
     return {
         "event": "vial-measured",

@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "PetPatient": "_dispensing",
     "ReplanEvent": "_dispensing",
     "Vial": "_dispensing",
+    "VialDiluted": "_dispensing",
     "VialMeasured": "_dispensing",
     "VialResidual": "_dispensing",
     "order_activity_at_calibration": "_dispensing",

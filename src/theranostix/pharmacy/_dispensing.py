@@ -515,7 +515,28 @@ class VialMeasured:
             raise ThxError(f"measured vial volume must be > 0 mL, got {self.volume_ml!r}")
 
 
-ReplanEvent = PatientLate | PatientAbsent | PatientAdded | VialMeasured
+@dataclass(frozen=True)
+class VialDiluted:
+    """Saline added to the vial (to draw small volumes): the activity stays, the volume grows.
+
+    Parameters
+    ----------
+    added_ml : float
+        Volume of saline added at ``at`` (mL), > 0.
+    at : datetime
+        Time of the dilution.
+    """
+
+    added_ml: float
+    at: datetime
+
+    def __post_init__(self) -> None:
+        ensure_aware(self.at, "vial dilution time")
+        if not (math.isfinite(self.added_ml) and self.added_ml > 0):
+            raise ThxError(f"volume added to the vial must be > 0 mL, got {self.added_ml!r}")
+
+
+ReplanEvent = PatientLate | PatientAbsent | PatientAdded | VialMeasured | VialDiluted
 
 
 # --------------------------------------------------------------------------- planning
@@ -969,7 +990,10 @@ def replan_pet_day(
     end_of_day: datetime | None = None,
     protocols: Mapping[str, PetProtocol] | None = None,
 ) -> PetDispensingPlan:
-    """Re-plan the rest of the day after late, absent or added patients or a vial measurement.
+    """Re-plan the rest of the day after patient changes, a vial measurement or a dilution.
+
+    The events are late, absent or added patients, a measurement of the vial and a
+    dilution of the vial with saline.
 
     Doses already drawn are kept as drawn (volume and activity drawn as recorded);
     the others are planned again from the vial's remaining volume.
@@ -978,7 +1002,7 @@ def replan_pet_day(
     ----------
     plan : PetDispensingPlan
         The current plan.
-    events : iterable of PatientLate, PatientAbsent, PatientAdded, VialMeasured
+    events : iterable of PatientLate, PatientAbsent, PatientAdded, VialMeasured, VialDiluted
     now : datetime
         Time of the re-planning.
     drawn : iterable of str, optional
@@ -1047,21 +1071,30 @@ def replan_pet_day(
                 raise ThxError(f"added patient {pid!r} is already in the plan")
             patients[pid] = event.patient
             extra_protocols.pop(pid, None)
-        elif isinstance(event, VialMeasured):
+        elif isinstance(event, VialMeasured | VialDiluted):
+            what = "measurement" if isinstance(event, VialMeasured) else "dilution"
             if elapsed_s(now, event.at) > 0:
                 raise ThxError(
-                    f"vial measurement at {event.at.isoformat()} is after now ({now.isoformat()})"
+                    f"vial {what} at {event.at.isoformat()} is after now ({now.isoformat()})"
                 )
             records = {**wasted, **{pid: by_id[pid] for pid in drawn_ids}}
             before = [
                 pid for pid, d in records.items()
                 if pid not in accounted and elapsed_s(d.draw_time, event.at) >= 0
             ]  # fmt: skip
-            volume = event.volume_ml
-            if volume is None:
-                volume = ref.volume_ml - sum(records[pid].volume_ml for pid in before)
-            ref = Vial(plan.tracer, event.activity_bq, event.at, volume)
+            left_ml = ref.volume_ml - sum(records[pid].volume_ml for pid in before)
             accounted |= set(before)
+            if isinstance(event, VialDiluted):
+                # same activity (c·V left), more volume: c' = c·V/(V + added)
+                activity = ref.concentration_bq_per_ml(event.at) * left_ml
+                ref = Vial(plan.tracer, activity, event.at, left_ml + event.added_ml)
+                notes.append(
+                    f"vial diluted at {_hm(event.at)}: {left_ml:.2f} mL + {event.added_ml:g} mL "
+                    f"saline, {_mbq(activity / ref.volume_ml)}/mL"
+                )
+                continue
+            volume = event.volume_ml if event.volume_ml is not None else left_ml
+            ref = Vial(plan.tracer, event.activity_bq, event.at, volume)
             expected = (
                 plan.vial_reference.activity_at(event.at) * volume / (plan.vial_reference.volume_ml)
             )
@@ -1248,6 +1281,7 @@ _EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "absent": ("patient_id",),
     "added": ("patient_id", "weight_kg", "time", "protocol"),
     "vial-measured": ("activity_mbq", "time", "volume_ml"),
+    "vial-diluted": ("volume_ml", "time"),
 }
 _EVENTS_HEADER = (
     "event",
@@ -1280,7 +1314,8 @@ def read_events_csv(
         - ``added``: ``patient_id``, ``weight_kg``, ``time`` = the planned
           injection time, optional ``protocol`` (default: the plan's);
         - ``vial-measured``: ``activity_mbq`` measured at ``time``, optional
-          ``volume_ml`` (default: calibration volume minus the doses drawn).
+          ``volume_ml`` (default: calibration volume minus the doses drawn);
+        - ``vial-diluted``: ``volume_ml`` of saline added at ``time``.
 
         Columns an event does not use must be empty or absent. ISO 8601
         datetimes with time zones (or ``tz``). Blank lines and lines starting
@@ -1294,7 +1329,7 @@ def read_events_csv(
 
     Returns
     -------
-    list of PatientLate, PatientAbsent, PatientAdded, VialMeasured
+    list of PatientLate, PatientAbsent, PatientAdded, VialMeasured, VialDiluted
         For :func:`replan_pet_day`.
 
     Raises
@@ -1403,6 +1438,8 @@ def read_events_csv(
                 except ThxError as exc:
                     raise ThxError(f"{where} column 'protocol': {exc}") from None
             event = PatientAdded(PetPatient(pid, weight, when("time"), protocol))
+        elif kind == "vial-diluted":
+            event = VialDiluted(number_in("volume_ml", 0, math.inf, "mL"), when("time"))
         else:
             activity = number_in("activity_mbq", 0, math.inf, "MBq")
             volume = number_in("volume_ml", 0, math.inf, "mL") if value("volume_ml") else None
