@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cli_checks import cli_error
 from theranostix.cli import app
 
 runner = CliRunner()
@@ -41,12 +42,7 @@ def run_json(*args: str) -> dict[str, Any]:
 
 
 def run_error(*args: str) -> str:
-    result = runner.invoke(app, ["pharmacy", *args])
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
+    return cli_error(app, "pharmacy", *args)
 
 
 def test_plan_json_by_hand(patients: Path) -> None:

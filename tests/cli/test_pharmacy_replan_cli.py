@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cli_checks import cli_error
 from theranostix.cli import app
 from theranostix.errors import ThxError
 from theranostix.pharmacy import (
@@ -81,12 +82,7 @@ def replan(patients: Path, events: Path, now: str, *extra: str,
 
 
 def run_error(*args: str) -> str:
-    result = runner.invoke(app, ["pharmacy", *args])
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
+    return cli_error(app, "pharmacy", *args)
 
 
 def by_id(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -132,6 +132,8 @@ def test_dose_rate_errors_name_the_input() -> None:
         DoseRateLimit(0.1, distance_m=0.0)
     with pytest.raises(ThxError, match="dose rate must be"):
         WasteContainer("x", SEALED, 1.0, {"Lu-177": 1.0}, dose_rate_usv_h=-1.0)
+    with pytest.raises(ThxError, match="'empty': every activity is 0 Bq"):
+        waste_release(WasteContainer("empty", SEALED, 1.0, {"Lu-177": 0.0}), LEVELS)
     p32 = WasteContainer("p", SEALED, 1.0, {"P-32": 1e6}, dose_rate_usv_h=1.0)
     with pytest.raises(ThxError, match=r"'p'.*no photons"):
         waste_release(p32, None, dose_rate=DoseRateLimit(0.1))

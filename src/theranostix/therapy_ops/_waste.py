@@ -170,18 +170,18 @@ class DoseRateLimit:
 
 
 def _dose_rates(
-    container: WasteContainer, activities: Mapping[str, Any], limit: DoseRateLimit
+    container: WasteContainer,
+    activities: Mapping[str, Any],
+    limit: DoseRateLimit,
+    gammas: Mapping[str, float],
 ) -> dict[str, Any]:
     """Dose-rate contribution of each nuclide (µSv/h) at ``limit.distance_m``.
 
-    Point source: Γ_i·A_i/d² (ICRU 85a Γ, µGy·m²/(MBq·h) as µSv); with a measured
-    Ḣ_0 the sum is scaled to it at the reference time (module docstring).
+    Point source: Γ_i·A_i/d² (``gammas``: ICRU 85a Γ, µGy·m²/(MBq·h) taken as µSv); with
+    a measured Ḣ_0 the sum is scaled to it at the reference time (module docstring).
     """
     import numpy as np
 
-    from theranostix.nuclides import air_kerma_rate_constant
-
-    gammas = {n: air_kerma_rate_constant(n) for n in activities}
     rates = {
         n: gammas[n] * np.asarray(a, dtype=np.float64) / 1e6 / limit.distance_m**2
         for n, a in activities.items()
@@ -288,12 +288,23 @@ def waste_release(
     grid = np.arange(0.0, max_storage_s + _DAY_S, _DAY_S)
     activities = chain_decay(dict(container.contents_bq), grid)
     present = [n for n, a in activities.items() if np.any(np.asarray(a) > 0)]
+    if not present:
+        raise ThxError(
+            f"container {container.container_id!r}: every activity is 0 Bq, nothing to store"
+        )
     missing = sorted(n for n in present if n not in levels)
     if levels and missing:
         raise ThxError(
             f"container {container.container_id!r}: no clearance level (Bq/g) for "
             f"{', '.join(missing)} (present or grown in); give one for each"
         )
+
+    gammas: dict[str, float] = {}
+    if dose_rate is not None:
+        from theranostix.nuclides import air_kerma_rate_constant
+
+        names = set(present) | set(container.contents_bq)
+        gammas = {n: air_kerma_rate_constant(n) for n in names}
 
     def criteria(acts: Mapping[str, Any]) -> tuple[Any, Any]:
         """(clearance index, dose rate / limit), each 0 when not asked."""
@@ -303,7 +314,7 @@ def waste_release(
         if levels:
             index = _index({n: v / container.mass_g for n, v in a.items()}, levels, rule_)
         if dose_rate is not None:
-            rates = _dose_rates(container, a, dose_rate)
+            rates = _dose_rates(container, a, dose_rate, gammas)
             ratio = sum(rates.values(), zero) / dose_rate.limit_usv_h
         return index, ratio
 
@@ -330,7 +341,8 @@ def waste_release(
     by_dose = dose_rate is not None and (not levels or ratio_rel > clear_rel)
     if by_dose:
         assert dose_rate is not None
-        shares = {n: float(v) for n, v in _dose_rates(container, final, dose_rate).items()}
+        rates = _dose_rates(container, {n: final.get(n, 0.0) for n in present}, dose_rate, gammas)
+        shares = {n: float(v) for n, v in rates.items()}
     else:
         shares = {n: at_rel[n] / levels[n] for n in at_rel}
     return WasteRelease(
