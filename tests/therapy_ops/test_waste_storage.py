@@ -93,6 +93,7 @@ def test_dose_rate_limits_a_dilute_container() -> None:
     # the same container on clearance alone, and on the dose rate alone at 2 m (Γ·A/4)
     assert waste_release(c, LEVELS).storage_s / 86400 == pytest.approx(22.08, abs=0.01)
     alone = waste_release(c, None, dose_rate=DoseRateLimit(0.1, distance_m=2.0))
+    assert alone.index_at_release is None  # no clearance levels given
     assert alone.storage_s / 86400 == pytest.approx(expected_d - 2 * T_LU177_D, abs=1e-3)
 
 

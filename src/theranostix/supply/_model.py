@@ -851,8 +851,6 @@ def _neighbourhood_search(
        vehicle routing problems. CP-98, LNCS 1520:417-431, 1998.
        doi:10.1007/3-540-49481-2_30
     """
-    import highspy
-
     begun = time.perf_counter()
     lp = h.getLp()
     col_lower = np.array(lp.col_lower_)
@@ -864,11 +862,14 @@ def _neighbourhood_search(
         site_of[j] = model.cands[ci].site.name
     where = {s.name: (s.lon * math.cos(math.radians(s.lat)), s.lat) for s in scenario.sites}
 
-    def near(name: str) -> set[str]:
+    def fixed_outside(name: str) -> Any:
+        """Integer columns outside the neighbourhood of site ``name`` (its nearest sites)."""
         x, y = where[name]
         ranked = sorted(where, key=lambda o: (where[o][0] - x) ** 2 + (where[o][1] - y) ** 2)
-        return set(ranked[:_LNS_SITES])
+        free = set(ranked[:_LNS_SITES])
+        return np.array([j for j in range(model.x0) if site_of[j] not in free], dtype=np.int32)
 
+    neighbourhoods = {name: fixed_outside(name) for name in where}
     cost = np.asarray(model.cost)
     best = np.array(plan.col_value)
     best_value = float(cost @ best)
@@ -877,20 +878,13 @@ def _neighbourhood_search(
         improved = True
         while improved:
             improved = False
-            for centre in where:
+            for fixed in neighbourhoods.values():
                 left = budget_s - (time.perf_counter() - begun)
                 if left < 1.0:
                     return plan
-                free = near(centre)
-                fixed = np.array(
-                    [j for j in range(model.x0) if site_of[j] not in free], dtype=np.int32
-                )
                 values = np.round(best[fixed])
                 h.changeColsBounds(len(fixed), fixed, values, values)
-                start = highspy.HighsSolution()
-                start.col_value = list(best)
-                start.value_valid = True
-                h.setSolution(start)
+                h.setSolution(plan)  # the current best, feasible in the neighbourhood
                 h.setOptionValue("time_limit", min(_LNS_SUB_S, left))
                 h.run()
                 found = h.getInfo().primal_solution_status == 2
@@ -898,15 +892,23 @@ def _neighbourhood_search(
                 h.changeColsBounds(len(fixed), fixed, col_lower[fixed], col_upper[fixed])
                 if found and float(cost @ candidate) < best_value * (1 - 1e-7):
                     best, best_value, improved = candidate, float(cost @ candidate), True
-                    plan = highspy.HighsSolution()
-                    plan.col_value = list(best)
-                    plan.value_valid = True
+                    plan = _solution(best)
     finally:
         h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
         h.changeColsBounds(
             len(col_lower), np.arange(len(col_lower), dtype=np.int32), col_lower, col_upper
         )
     return plan
+
+
+def _solution(values: Any) -> Any:
+    """A HiGHS primal solution (``highspy.HighsSolution``) with column values ``values``."""
+    import highspy
+
+    out = highspy.HighsSolution()
+    out.col_value = list(values)
+    out.value_valid = True
+    return out
 
 
 _LNS_SHARE = 0.5
@@ -995,9 +997,7 @@ def _warm_start(
             zi = np.arange(n_z, dtype=np.int32)
             h.changeColsBounds(n_z, zi, z, z)
             if lp_ok() and dive(n_z, x0, False):
-                warm = highspy.HighsSolution()
-                warm.col_value = list(np.asarray(h.getSolution().col_value)[:n])
-                warm.value_valid = True
+                warm = _solution(np.asarray(h.getSolution().col_value)[:n])
                 incumbents.append(
                     (time.perf_counter() - started, float(h.getInfo().objective_function_value))
                 )

@@ -125,7 +125,7 @@ class WasteRelease:
     release: datetime
     storage_s: float
     concentrations_at_release_bq_per_g: dict[str, float]
-    index_at_release: float
+    index_at_release: float | None
     limiting_nuclide: str
     rule: ClearanceRule
     limiting_criterion: str = "clearance"
@@ -350,7 +350,7 @@ def waste_release(
         release=shift(container.reference, t_rel),
         storage_s=t_rel,
         concentrations_at_release_bq_per_g=at_rel,
-        index_at_release=clear_rel,
+        index_at_release=clear_rel if levels else None,
         limiting_nuclide=max(shares, key=lambda n: shares[n]),
         rule=rule_,
         limiting_criterion="dose rate" if by_dose else "clearance",
